@@ -1,0 +1,90 @@
+// Package scenario holds what a user writes: the scenario types, YAML
+// loading with file:line:column errors, defaults and validation; the arrival
+// schedules; the scheduler that hands ticks to VUs and drops what it cannot
+// start; and the runner that plays variants and repetitions.
+package scenario
+
+import (
+	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/noop"
+)
+
+// Scenario is one YAML file, loaded, defaulted and validated.
+type Scenario struct {
+	Name        string              `yaml:"name" json:"name"`
+	Description string              `yaml:"description" json:"description,omitempty"`
+	Target      Target              `yaml:"target" json:"target"`
+	Load        Load                `yaml:"load" json:"load"`
+	Variants    []Variant           `yaml:"variants" json:"variants"`
+	Repeat      int                 `yaml:"repeat" json:"repeat"`
+	Thresholds  map[string][]string `yaml:"thresholds" json:"thresholds,omitempty"`
+	Output      Output              `yaml:"output" json:"output"`
+
+	// File is the path the scenario was read from ("" when built in code).
+	File string `yaml:"-" json:"file,omitempty"`
+}
+
+// Target names the driver and holds its block. Exactly the block named by
+// Driver must be present.
+type Target struct {
+	Driver string       `yaml:"driver" json:"driver"`
+	Noop   *noop.Config `yaml:"noop" json:"noop,omitempty"`
+}
+
+// Executors.
+const (
+	ConstantArrivalRate = "constant-arrival-rate"
+	RampingArrivalRate  = "ramping-arrival-rate"
+)
+
+// Load is the executor and its parameters (k6's names, in snake_case).
+type Load struct {
+	Executor string `yaml:"executor" json:"executor"`
+
+	// constant-arrival-rate
+	Rate     float64         `yaml:"rate" json:"rate,omitempty"`
+	Duration driver.Duration `yaml:"duration" json:"duration,omitempty"`
+
+	// ramping-arrival-rate
+	StartRate float64 `yaml:"start_rate" json:"start_rate,omitempty"`
+	Stages    []Stage `yaml:"stages" json:"stages,omitempty"`
+
+	// common
+	TimeUnit        driver.Duration `yaml:"time_unit" json:"time_unit"`
+	PreAllocatedVUs int             `yaml:"pre_allocated_vus" json:"pre_allocated_vus"`
+	MaxVUs          int             `yaml:"max_vus" json:"max_vus"`
+	GracefulStop    driver.Duration `yaml:"graceful_stop" json:"graceful_stop"`
+}
+
+// Stage is one linear piece of a ramping rate: from the previous stage's
+// target (or start_rate) to Target over Duration.
+type Stage struct {
+	Target   float64         `yaml:"target" json:"target"`
+	Duration driver.Duration `yaml:"duration" json:"duration"`
+}
+
+// Variant is one named way of starting the measured window. A variant with
+// no prelude is cold: a fresh pool with no connection at t0.
+type Variant struct {
+	Name string `yaml:"name" json:"name"`
+	// Prewarm holds this many connections at once before t0, then releases
+	// them into the pool.
+	Prewarm int `yaml:"prewarm" json:"prewarm,omitempty"`
+	// Warmup is an unmeasured load phase before t0.
+	Warmup *Warmup `yaml:"warmup" json:"warmup,omitempty"`
+	// Idle is a pause between the prelude and t0.
+	Idle driver.Duration `yaml:"idle" json:"idle,omitempty"`
+}
+
+// Warmup is an unmeasured constant-rate load phase.
+type Warmup struct {
+	Rate     float64         `yaml:"rate" json:"rate"`
+	Duration driver.Duration `yaml:"duration" json:"duration"`
+}
+
+// Output says where the run record goes and how often to sample.
+type Output struct {
+	Dir      string          `yaml:"dir" json:"dir"`
+	Interval driver.Duration `yaml:"interval" json:"interval"`
+	Plots    *bool           `yaml:"plots" json:"plots,omitempty"`
+}
