@@ -1,0 +1,98 @@
+package collector
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/poolload/poolload/driver"
+)
+
+// Run and window statuses in run.json.
+const (
+	StatusRunning     = "running"
+	StatusComplete    = "complete"
+	StatusInterrupted = "interrupted" // stopped early (Ctrl-C); what was measured is kept
+	StatusFailed      = "failed"      // the target or the harness failed
+	StatusSkipped     = "skipped"     // never started because the run stopped first
+)
+
+// RunInfo is run.json: what was run, where, when, and how each window ended.
+type RunInfo struct {
+	ID        string            `json:"id"`
+	Tool      string            `json:"tool"`
+	Version   string            `json:"version"`
+	GoVersion string            `json:"go_version"`
+	Host      string            `json:"host"`
+	Args      []string          `json:"args,omitempty"`
+	Scenario  json.RawMessage   `json:"scenario"` // resolved, secrets redacted
+	Started   time.Time         `json:"started"`
+	Ended     time.Time         `json:"ended,omitzero"`
+	Status    string            `json:"status"`
+	Error     string            `json:"error,omitempty"`
+	Interval  driver.Duration   `json:"interval"`
+	Gauges    []string          `json:"gauges,omitempty"`
+	Target    map[string]string `json:"target,omitempty"` // facts the driver reported
+	Windows   []WindowInfo      `json:"windows"`
+}
+
+// WindowInfo is one variant × repetition: its measured window and prelude.
+type WindowInfo struct {
+	Variant  string            `json:"variant"`
+	Rep      int               `json:"rep"`
+	Status   string            `json:"status"`
+	Error    string            `json:"error,omitempty"`
+	Start    time.Time         `json:"start,omitzero"`
+	Length   driver.Duration   `json:"length"`  // measured window, t0 to the last VU done
+	Planned  int64             `json:"planned"` // iterations the schedule starts
+	Offered  float64           `json:"offered_rate"`
+	Prelude  Prelude           `json:"prelude"`
+	VUsAlloc int               `json:"vus_allocated"`
+	Totals   Totals            `json:"totals"`
+	Examples map[string]string `json:"error_examples,omitempty"`
+}
+
+// Prelude is what happened before t0.
+type Prelude struct {
+	Prewarmed int             `json:"prewarmed,omitempty"`
+	Warmup    int64           `json:"warmup_iterations,omitempty"`
+	Idle      driver.Duration `json:"idle,omitempty"`
+	Settled   bool            `json:"settled,omitempty"`
+}
+
+// Totals are a window's counters with names, for JSON.
+type Totals struct {
+	Iterations  int64            `json:"iterations"`
+	Dropped     int64            `json:"dropped"`
+	DroppedBy   map[string]int64 `json:"dropped_by,omitempty"`
+	Errors      int64            `json:"errors"`
+	ErrorsBy    map[string]int64 `json:"errors_by,omitempty"`
+	Interrupted int64            `json:"interrupted"`
+}
+
+// TotalsOf names the counters of c.
+func TotalsOf(c *Counts) Totals {
+	t := Totals{Iterations: c.Iterations, Dropped: c.DroppedTotal(), Errors: c.ErrorTotal(), Interrupted: c.Interrupted}
+	for i, n := range c.Dropped {
+		if n > 0 {
+			if t.DroppedBy == nil {
+				t.DroppedBy = map[string]int64{}
+			}
+			t.DroppedBy[DropCause(i).String()] = n
+		}
+	}
+	for i, n := range c.Errors {
+		if n > 0 && i != int(driver.ClassNone) {
+			if t.ErrorsBy == nil {
+				t.ErrorsBy = map[string]int64{}
+			}
+			t.ErrorsBy[driver.ErrorClass(i).String()] = n
+		}
+	}
+	return t
+}
+
+// Tag is the HdrHistogram log tag of a metric in a window.
+func Tag(variant string, rep int, m Metric) string {
+	return variant + "." + strconv.Itoa(rep) + "." + m.String()
+}

@@ -1,0 +1,202 @@
+package collector
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/poolload/poolload/driver"
+)
+
+// Record file names inside a run directory.
+const (
+	RunFile        = "run.json"
+	HlogFile       = "metrics.hlog"
+	TimeseriesFile = "timeseries.csv"
+	SummaryFile    = "summary.json"
+	PlotsDir       = "plots"
+)
+
+// csvMetrics are the metrics whose percentiles go into timeseries.csv.
+var csvMetrics = []Metric{Latency, Service, ScheduleLag, Blocked, Connecting, Wait, Receiving}
+
+// Writer writes a run record. The histogram log and the time series are
+// streamed into temporary files as intervals arrive and renamed into place
+// by Close, and run.json is replaced atomically each time it is saved, so a
+// reader never sees a half-written file. Writer is used by one goroutine.
+type Writer struct {
+	dir  string
+	Info RunInfo
+
+	hlogF, csvF *os.File
+	hlogB       *bufio.Writer
+	hlog        *hdr.HistogramLogWriter
+	csv         *csv.Writer
+	row         []string
+}
+
+// Create makes dir and starts the record described by info.
+func Create(dir string, info RunInfo) (*Writer, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the run record directory: %w", err)
+	}
+	w := &Writer{dir: dir, Info: info}
+	var err error
+	if w.hlogF, err = os.Create(filepath.Join(dir, HlogFile+".tmp")); err != nil {
+		return nil, fmt.Errorf("creating the histogram log: %w", err)
+	}
+	if w.csvF, err = os.Create(filepath.Join(dir, TimeseriesFile+".tmp")); err != nil {
+		w.hlogF.Close()
+		return nil, fmt.Errorf("creating the time series: %w", err)
+	}
+	w.hlogB = bufio.NewWriter(w.hlogF)
+	w.hlog = hdr.NewHistogramLogWriter(w.hlogB)
+	startMs := info.Started.UnixMilli()
+	w.hlog.SetBaseTime(startMs)
+	_ = w.hlog.OutputLogFormatVersion()
+	_ = w.hlog.OutputComment("[poolload " + info.Version + " run " + info.ID + ": values in nanoseconds, Tag=<variant>.<rep>.<metric>]")
+	_ = w.hlog.OutputStartTime(startMs)
+	_ = w.hlog.OutputBaseTime(startMs)
+	_ = w.hlog.OutputLegend()
+	w.csv = csv.NewWriter(w.csvF)
+	if err := w.csv.Write(CSVHeader(info.Gauges)); err != nil {
+		return nil, fmt.Errorf("writing the time series header: %w", err)
+	}
+	return w, w.SaveInfo()
+}
+
+// Dir is the run directory.
+func (w *Writer) Dir() string { return w.dir }
+
+// CSVHeader lists the columns of timeseries.csv.
+func CSVHeader(gauges []string) []string {
+	h := []string{"variant", "rep", "t_start_s", "t_end_s", "iterations", "rate",
+		"dropped", "dropped_vus", "dropped_pool", "dropped_target", "interrupted", "errors"}
+	for c := driver.ClassNone + 1; c < driver.NumClasses; c++ {
+		h = append(h, "errors_"+c.String())
+	}
+	h = append(h, "vus_busy", "vus_allocated")
+	for _, m := range csvMetrics {
+		for _, q := range []string{"p50", "p90", "p99", "max"} {
+			h = append(h, m.String()+"_"+q+"_ms")
+		}
+	}
+	return append(h, gauges...)
+}
+
+// WriteInterval appends one interval of a window that started at t0.
+func (w *Writer) WriteInterval(variant string, rep int, t0 time.Time, iv *Interval) error {
+	startMs := t0.Add(iv.Start).UnixMilli()
+	endMs := t0.Add(iv.End).UnixMilli()
+	for m, h := range iv.Hists {
+		if h == nil {
+			continue
+		}
+		h.SetTag(Tag(variant, rep, Metric(m)))
+		h.SetStartTimeMs(startMs)
+		h.SetEndTimeMs(endMs)
+		if err := w.hlog.OutputIntervalHistogram(h); err != nil {
+			return fmt.Errorf("writing the histogram log: %w", err)
+		}
+	}
+	if err := w.csv.Write(w.csvRow(variant, rep, iv)); err != nil {
+		return fmt.Errorf("writing the time series: %w", err)
+	}
+	w.csv.Flush()
+	if err := w.hlogB.Flush(); err != nil {
+		return fmt.Errorf("writing the histogram log: %w", err)
+	}
+	return w.csv.Error()
+}
+
+func (w *Writer) csvRow(variant string, rep int, iv *Interval) []string {
+	r := w.row[:0]
+	c := &iv.Counts
+	secs := (iv.End - iv.Start).Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(c.Iterations) / secs
+	}
+	r = append(r, variant, strconv.Itoa(rep), ffmt(iv.Start.Seconds(), 3), ffmt(iv.End.Seconds(), 3),
+		itoa64(c.Iterations), ffmt(rate, 2), itoa64(c.DroppedTotal()),
+		itoa64(c.Dropped[DropVUs]), itoa64(c.Dropped[DropPool]), itoa64(c.Dropped[DropTarget]),
+		itoa64(c.Interrupted), itoa64(c.ErrorTotal()))
+	for cl := driver.ClassNone + 1; cl < driver.NumClasses; cl++ {
+		r = append(r, itoa64(c.Errors[cl]))
+	}
+	r = append(r, strconv.Itoa(iv.VUsBusy), strconv.Itoa(iv.VUsAlloc))
+	for _, m := range csvMetrics {
+		h := iv.Hists[m]
+		if h == nil || h.TotalCount() == 0 {
+			r = append(r, "", "", "", "")
+			continue
+		}
+		for _, q := range []float64{50, 90, 99} {
+			r = append(r, ffmt(float64(h.ValueAtQuantile(q))/1e6, 4))
+		}
+		r = append(r, ffmt(float64(h.Max())/1e6, 4))
+	}
+	for _, g := range iv.Gauges {
+		if math.IsNaN(g) {
+			r = append(r, "")
+		} else {
+			r = append(r, ffmt(g, 3))
+		}
+	}
+	w.row = r
+	return r
+}
+
+func ffmt(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+func itoa64(n int64) string           { return strconv.FormatInt(n, 10) }
+
+// SaveInfo writes run.json as it is now.
+func (w *Writer) SaveInfo() error {
+	b, err := json.MarshalIndent(w.Info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding run.json: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(w.dir, RunFile), append(b, '\n'))
+}
+
+// Close ends the record: it sets the run's status and end time, and moves
+// the streamed files into place. It is safe to call after a failure.
+func (w *Writer) Close(status string, runErr error) error {
+	w.Info.Status = status
+	w.Info.Ended = time.Now()
+	if runErr != nil {
+		w.Info.Error = runErr.Error()
+	}
+	w.csv.Flush()
+	errs := []error{w.csv.Error(), w.hlogB.Flush(), w.hlogF.Sync(), w.hlogF.Close(), w.csvF.Close()}
+	errs = append(errs,
+		os.Rename(w.hlogF.Name(), filepath.Join(w.dir, HlogFile)),
+		os.Rename(w.csvF.Name(), filepath.Join(w.dir, TimeseriesFile)),
+		w.SaveInfo())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("closing the run record: %w", err)
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames
+// it over path.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("moving %s into place: %w", filepath.Base(path), err)
+	}
+	return nil
+}

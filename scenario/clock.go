@@ -1,0 +1,46 @@
+package scenario
+
+import (
+	"context"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Go's timers wake up to a millisecond late on Linux, which would put a
+// millisecond of schedule lag on every tick of a fast schedule. So waitUntil
+// sleeps on a timer only for the part of the wait that is far away, then on
+// nanosleep (tens of microseconds late, and it does not spin a core), and
+// yields the processor for the last few microseconds.
+const (
+	coarseMargin = 1500 * time.Microsecond // timer sleeps end this early
+	fineMargin   = 40 * time.Microsecond   // nanosleeps end this early
+)
+
+// waitUntil blocks until time.Since(t0) >= at or ctx is done, and says
+// whether the deadline was reached.
+func waitUntil(ctx context.Context, timer *time.Timer, t0 time.Time, at time.Duration) bool {
+	for {
+		left := at - time.Since(t0)
+		switch {
+		case left <= 0:
+			return true
+		case left > coarseMargin+time.Millisecond:
+			timer.Reset(left - coarseMargin)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return false
+			}
+		case left > fineMargin:
+			if ctx.Err() != nil {
+				return false
+			}
+			ts := syscall.NsecToTimespec(int64(left - fineMargin))
+			_ = syscall.Nanosleep(&ts, nil) // EINTR only shortens the sleep
+		default:
+			runtime.Gosched()
+		}
+	}
+}
