@@ -41,11 +41,17 @@ type Settler interface {
 // interval tick (client pool stats, server status). Names must be stable for
 // the life of a run: they become columns of timeseries.csv.
 type Sampler interface {
-	// GaugeNames lists the gauges in the order Sample fills them.
-	GaugeNames() []string
+	GaugeNamer
 	// Sample fills dst (len(dst) == len(GaugeNames())) with current values;
 	// a gauge that could not be read is NaN.
 	Sample(ctx context.Context, dst []float64)
+}
+
+// GaugeNamer lists the gauges a Sampler fills, in order. An Opener whose
+// drivers sample gauges implements it too, so that the record's columns are
+// known before the first driver is opened.
+type GaugeNamer interface {
+	GaugeNames() []string
 }
 
 // Describer is implemented by drivers that know facts about the target worth

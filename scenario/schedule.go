@@ -127,8 +127,8 @@ func (r *Ramping) Total() int64 { return r.total }
 // Duration implements Schedule.
 func (r *Ramping) Duration() time.Duration { return r.d }
 
-// ScheduleOf builds the schedule of a validated Load.
-func ScheduleOf(l *Load) Schedule {
+// ScheduleOf builds the schedule of a validated LoadConfig.
+func ScheduleOf(l *LoadConfig) Schedule {
 	if l.Executor == RampingArrivalRate {
 		return NewRamping(l.StartRate, l.TimeUnit.D(), l.Stages)
 	}

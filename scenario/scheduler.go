@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,12 +150,31 @@ func (w *Window) loop(ctx context.Context) bool {
 		if !waitUntil(ctx, timer, w.t0, at) {
 			return false
 		}
-		select {
-		case v := <-w.idle:
+		if v := w.takeIdle(); v != nil {
 			v.wake <- tick{i: i, at: at}
-		default:
+		} else {
 			w.dropped()
 		}
+	}
+}
+
+// takeIdle returns an idle VU, or nil when every VU is busy. A VU that was
+// handed a tick but has not been scheduled onto a core yet is not busy with
+// an iteration, so before giving up takeIdle yields once: in a catch-up
+// burst after a stall this lets those VUs run and come back, and a drop
+// keeps meaning "every VU was in an iteration".
+func (w *Window) takeIdle() *vu {
+	select {
+	case v := <-w.idle:
+		return v
+	default:
+	}
+	runtime.Gosched()
+	select {
+	case v := <-w.idle:
+		return v
+	default:
+		return nil
 	}
 }
 

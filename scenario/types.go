@@ -14,7 +14,7 @@ type Scenario struct {
 	Name        string              `yaml:"name" json:"name"`
 	Description string              `yaml:"description" json:"description,omitempty"`
 	Target      Target              `yaml:"target" json:"target"`
-	Load        Load                `yaml:"load" json:"load"`
+	Load        LoadConfig          `yaml:"load" json:"load"`
 	Variants    []Variant           `yaml:"variants" json:"variants"`
 	Repeat      int                 `yaml:"repeat" json:"repeat"`
 	Thresholds  map[string][]string `yaml:"thresholds" json:"thresholds,omitempty"`
@@ -37,8 +37,8 @@ const (
 	RampingArrivalRate  = "ramping-arrival-rate"
 )
 
-// Load is the executor and its parameters (k6's names, in snake_case).
-type Load struct {
+// LoadConfig is the executor and its parameters (k6's names, in snake_case).
+type LoadConfig struct {
 	Executor string `yaml:"executor" json:"executor"`
 
 	// constant-arrival-rate

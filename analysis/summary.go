@@ -1,0 +1,160 @@
+// Package analysis turns run records into numbers a user can act on:
+// per-variant and per-window summaries, comparisons and (later) findings
+// and thresholds. It reads records from disk only, never the target.
+package analysis
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/poolload/poolload/collector"
+)
+
+// Stats are the percentiles of one metric, in milliseconds.
+type Stats struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min_ms"`
+	Mean  float64 `json:"mean_ms"`
+	P50   float64 `json:"p50_ms"`
+	P90   float64 `json:"p90_ms"`
+	P99   float64 `json:"p99_ms"`
+	P999  float64 `json:"p99_9_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+// StatsOf summarises an HDR histogram recorded in nanoseconds.
+func StatsOf(h *hdr.Histogram) Stats {
+	if h.TotalCount() == 0 {
+		return Stats{}
+	}
+	ms := func(v int64) float64 { return float64(v) / 1e6 }
+	return Stats{
+		Count: h.TotalCount(), Min: ms(h.Min()), Mean: h.Mean() / 1e6,
+		P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
+		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)), Max: ms(h.Max()),
+	}
+}
+
+// Group is the summary of one window, or of a variant over its windows.
+type Group struct {
+	Variant  string            `json:"variant"`
+	Rep      int               `json:"rep,omitempty"` // 0 for a variant over all repetitions
+	Windows  int               `json:"windows"`
+	Status   string            `json:"status,omitempty"`
+	Seconds  float64           `json:"seconds"`
+	Offered  float64           `json:"offered_rate"`
+	Rate     float64           `json:"achieved_rate"`
+	Totals   collector.Totals  `json:"totals"`
+	Examples map[string]string `json:"error_examples,omitempty"`
+	Metrics  map[string]Stats  `json:"metrics"`
+}
+
+// Summary is summary.json.
+type Summary struct {
+	Run      string  `json:"run"`
+	Scenario string  `json:"scenario"`
+	Status   string  `json:"status"`
+	Error    string  `json:"error,omitempty"`
+	Variants []Group `json:"variants"`
+	Windows  []Group `json:"windows"`
+}
+
+// Summarize computes the summary of a record.
+func Summarize(r *collector.Record) *Summary {
+	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error}
+	var sc struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(r.Info.Scenario, &sc)
+	s.Scenario = sc.Name
+	var order []string
+	byVariant := map[string]*Group{}
+	for _, w := range r.Info.Windows {
+		if w.Status == collector.StatusSkipped {
+			continue
+		}
+		g := windowGroup(r, &w)
+		s.Windows = append(s.Windows, g)
+		v, ok := byVariant[w.Variant]
+		if !ok {
+			v = &Group{Variant: w.Variant, Examples: map[string]string{}}
+			byVariant[w.Variant] = v
+			order = append(order, w.Variant)
+		}
+		addInto(v, &g)
+	}
+	for _, name := range order {
+		v := byVariant[name]
+		if v.Seconds > 0 {
+			v.Rate = float64(v.Totals.Iterations) / v.Seconds
+			v.Offered /= float64(v.Windows)
+		}
+		v.Metrics = metricStats(r, name, 0)
+		if len(v.Examples) == 0 {
+			v.Examples = nil
+		}
+		s.Variants = append(s.Variants, *v)
+	}
+	return s
+}
+
+func windowGroup(r *collector.Record, w *collector.WindowInfo) Group {
+	g := Group{Variant: w.Variant, Rep: w.Rep, Windows: 1, Status: w.Status,
+		Seconds: time.Duration(w.Length).Seconds(), Offered: w.Offered,
+		Totals: w.Totals, Examples: w.Examples, Metrics: metricStats(r, w.Variant, w.Rep)}
+	if g.Seconds > 0 {
+		g.Rate = float64(w.Totals.Iterations) / g.Seconds
+	}
+	return g
+}
+
+func addInto(v *Group, g *Group) {
+	v.Windows++
+	v.Seconds += g.Seconds
+	v.Offered += g.Offered
+	t := &v.Totals
+	t.Iterations += g.Totals.Iterations
+	t.Dropped += g.Totals.Dropped
+	t.Errors += g.Totals.Errors
+	t.Interrupted += g.Totals.Interrupted
+	t.DroppedBy = addMap(t.DroppedBy, g.Totals.DroppedBy)
+	t.ErrorsBy = addMap(t.ErrorsBy, g.Totals.ErrorsBy)
+	for k, e := range g.Examples {
+		if _, ok := v.Examples[k]; !ok {
+			v.Examples[k] = e
+		}
+	}
+}
+
+func addMap(dst, src map[string]int64) map[string]int64 {
+	for k, n := range src {
+		if dst == nil {
+			dst = map[string]int64{}
+		}
+		dst[k] += n
+	}
+	return dst
+}
+
+func metricStats(r *collector.Record, variant string, rep int) map[string]Stats {
+	out := map[string]Stats{}
+	for m := range collector.NumMetrics {
+		st := StatsOf(r.Merged(variant, rep, m))
+		if st.Count > 0 {
+			out[m.String()] = st
+		}
+	}
+	return out
+}
+
+// Write saves s as the record's summary.json.
+func (s *Summary) Write(dir string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return collector.WriteFileAtomic(filepath.Join(dir, collector.SummaryFile), append(b, '\n'))
+}

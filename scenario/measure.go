@@ -1,0 +1,127 @@
+package scenario
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/driver"
+)
+
+// measure runs the measured window of one variant × repetition. A second
+// goroutine drains the recorder every interval, samples the gauges and
+// writes the interval to the record while the VUs keep running; the final,
+// shorter interval is written once the last VU is done.
+func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, info *collector.WindowInfo) {
+	l := &r.Scenario.Load
+	sched := ScheduleOf(l)
+	r.rec.Drain(&collector.Interval{}) // forget anything left from a prelude
+	r.rec.ResetExamples()
+	w := &Window{Driver: drv, Schedule: sched, Recorder: r.rec,
+		PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs, GracefulStop: l.GracefulStop.D()}
+	info.Planned = sched.Total()
+	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
+	info.Status = collector.StatusRunning
+	w.Start()
+	info.Start = w.T0()
+
+	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); it.loop(ctx, stop) }()
+	complete := w.Run(ctx)
+	close(stop)
+	wg.Wait()
+	it.flush(ctx, w.Elapsed())
+
+	info.Length = driver.Duration(w.Elapsed())
+	info.VUsAlloc = w.Allocated()
+	info.Totals = collector.TotalsOf(&it.total)
+	info.Examples = r.rec.Examples()
+	info.Status = collector.StatusComplete
+	if !complete {
+		info.Status = collector.StatusInterrupted
+	}
+	if it.err != nil {
+		info.Status, info.Error = collector.StatusFailed, it.err.Error()
+	}
+}
+
+// intervals drains and writes the intervals of one window.
+type intervals struct {
+	r     *Runner
+	drv   driver.Driver
+	w     *Window
+	p     WindowPlan
+	every time.Duration
+	last  time.Duration
+	total collector.Counts
+	err   error
+}
+
+// loop ticks at t0 + k·every, on the absolute grid like the schedule.
+func (it *intervals) loop(ctx context.Context, stop <-chan struct{}) {
+	t := time.NewTimer(it.every)
+	defer t.Stop()
+	for k := time.Duration(1); ; k++ {
+		t.Reset(k*it.every - it.w.Elapsed())
+		select {
+		case <-t.C:
+			it.flush(ctx, it.w.Elapsed())
+		case <-stop:
+			return
+		}
+	}
+}
+
+// flush drains the recorder into one interval ending now.
+func (it *intervals) flush(ctx context.Context, now time.Duration) {
+	iv := &collector.Interval{Start: it.last, End: now}
+	it.last = now
+	it.r.rec.Drain(iv)
+	ph := it.w.Phases()
+	iv.VUsBusy = it.w.Allocated() - ph[driver.PhaseIdle]
+	iv.VUsAlloc = it.w.Allocated()
+	iv.Gauges = it.sample(ctx)
+	it.total.Add(&iv.Counts)
+	if err := it.r.Out.WriteInterval(it.p.Variant.Name, it.p.Rep, it.w.T0(), iv); err != nil && it.err == nil {
+		it.err = err
+	}
+	if it.r.Progress != nil {
+		it.r.Progress(Progress{Variant: it.p.Variant.Name, Rep: it.p.Rep, Interval: iv, Window: it.w})
+	}
+}
+
+// sample reads the driver's gauges into the record's column order. A
+// sample never blocks an interval for long: it gets a quarter interval.
+func (it *intervals) sample(ctx context.Context) []float64 {
+	names := it.r.Out.Info.Gauges
+	if len(names) == 0 {
+		return nil
+	}
+	out := make([]float64, len(names))
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	s, ok := it.drv.(driver.Sampler)
+	if !ok {
+		return out
+	}
+	got := make([]float64, len(s.GaugeNames()))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.every/4)
+	defer cancel()
+	s.Sample(sctx, got)
+	idx := make(map[string]int, len(names))
+	for i, n := range names {
+		idx[n] = i
+	}
+	for i, n := range s.GaugeNames() {
+		if j, ok := idx[n]; ok {
+			out[j] = got[i]
+		}
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/driver"
+)
+
+// Progress is what the runner reports after every interval of a measured
+// window, for the live status line.
+type Progress struct {
+	Variant  string
+	Rep      int
+	Interval *collector.Interval
+	Window   *Window
+}
+
+// Runner plays a scenario's variants and repetitions against a target and
+// streams what it measures into a run record.
+type Runner struct {
+	Scenario *Scenario
+	Opener   driver.Opener
+	Out      *collector.Writer
+	// Progress, if set, is called after each interval (from the runner's
+	// interval goroutine).
+	Progress func(Progress)
+	// Log, if set, receives one line per notable event (prelude steps).
+	Log func(format string, args ...any)
+
+	rec *collector.Recorder
+}
+
+// WindowPlan is one variant × repetition in the order they run.
+type WindowPlan struct {
+	Variant *Variant
+	Rep     int
+}
+
+// Plan lists the windows in run order: repetitions alternate the variants
+// (cold, warm, cold, warm, …) so that drift on a noisy machine hits both.
+func (s *Scenario) Plan() []WindowPlan {
+	var out []WindowPlan
+	for rep := 1; rep <= s.Repeat; rep++ {
+		for i := range s.Variants {
+			out = append(out, WindowPlan{Variant: &s.Variants[i], Rep: rep})
+		}
+	}
+	return out
+}
+
+// Run plays every window. It stops early when ctx is cancelled, leaving the
+// remaining windows marked skipped, and when a window fails to start (the
+// target is down): the error is returned and the record keeps what was
+// measured before.
+func (r *Runner) Run(ctx context.Context) error {
+	r.rec = collector.NewRecorder(2 * runtime.GOMAXPROCS(0))
+	plan := r.Scenario.Plan()
+	r.Out.Info.Windows = make([]collector.WindowInfo, len(plan))
+	for i, p := range plan {
+		r.Out.Info.Windows[i] = collector.WindowInfo{Variant: p.Variant.Name, Rep: p.Rep, Status: collector.StatusSkipped}
+	}
+	for i, p := range plan {
+		if ctx.Err() != nil {
+			break
+		}
+		info := &r.Out.Info.Windows[i]
+		err := r.runWindow(ctx, p, info)
+		if saveErr := r.Out.SaveInfo(); saveErr != nil && err == nil {
+			err = saveErr
+		}
+		if err != nil {
+			info.Status, info.Error = collector.StatusFailed, err.Error()
+			_ = r.Out.SaveInfo()
+			return fmt.Errorf("variant %s, repetition %d: %w", p.Variant.Name, p.Rep, err)
+		}
+	}
+	return nil
+}
+
+// runWindow opens a fresh driver, plays the variant's prelude, then the
+// measured window.
+func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *collector.WindowInfo) error {
+	drv, err := r.Opener.Open(ctx)
+	if err != nil {
+		return fmt.Errorf("opening the target: %w", err)
+	}
+	defer drv.Close()
+	if r.Out.Info.Target == nil {
+		if d, ok := drv.(driver.Describer); ok {
+			r.Out.Info.Target = d.Describe(ctx)
+		}
+	}
+	if err := r.prelude(ctx, drv, p.Variant, &info.Prelude); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped during the prelude: the window stays skipped
+		}
+		return err
+	}
+	r.measure(ctx, drv, p, info)
+	return nil
+}
+
+// prelude settles the target, then prewarms, warms up and idles as the
+// variant says.
+func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *Variant, pre *collector.Prelude) error {
+	if s, ok := drv.(driver.Settler); ok {
+		if err := s.Settle(ctx); err != nil {
+			return fmt.Errorf("waiting for the target to settle: %w", err)
+		}
+		pre.Settled = true
+	}
+	if v.Prewarm > 0 {
+		pw, ok := drv.(driver.Prewarmer)
+		if !ok {
+			return errors.New("prewarm: this driver has no pool to prewarm")
+		}
+		n, err := pw.Prewarm(ctx, v.Prewarm)
+		pre.Prewarmed = n
+		if err != nil {
+			return fmt.Errorf("prewarming %d connections: %w", v.Prewarm, err)
+		}
+		r.logf("%s: prewarmed %d connections", v.Name, n)
+	}
+	if v.Warmup != nil {
+		pre.Warmup = r.warmup(ctx, drv, v.Warmup)
+		r.logf("%s: warm-up load ran %d iterations", v.Name, pre.Warmup)
+	}
+	if v.Idle > 0 {
+		r.logf("%s: idle for %v", v.Name, v.Idle)
+		t := time.NewTimer(v.Idle.D())
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		pre.Idle = v.Idle
+	}
+	return nil
+}
+
+// warmup runs an unmeasured constant-rate phase and returns how many
+// iterations it ran.
+func (r *Runner) warmup(ctx context.Context, drv driver.Driver, wu *Warmup) int64 {
+	l := &r.Scenario.Load
+	w := &Window{Driver: drv, Schedule: NewConstant(wu.Rate, l.TimeUnit.D(), wu.Duration.D()),
+		Recorder: collector.NewRecorder(1), PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs,
+		GracefulStop: l.GracefulStop.D()}
+	w.Start()
+	w.Run(ctx)
+	var iv collector.Interval
+	w.Recorder.Drain(&iv)
+	return iv.Counts.Iterations
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.Log != nil {
+		r.Log(format, args...)
+	}
+}

@@ -1,0 +1,100 @@
+package scenario
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/noop"
+)
+
+func testScenario(rate float64, d time.Duration) *Scenario {
+	return &Scenario{
+		Name:   "t",
+		Target: Target{Driver: "noop", Noop: &noop.Config{Delay: driver.Duration(time.Millisecond)}},
+		Load: LoadConfig{Executor: ConstantArrivalRate, Rate: rate, Duration: driver.Duration(d),
+			TimeUnit: driver.Duration(time.Second), PreAllocatedVUs: 5, MaxVUs: 5,
+			GracefulStop: driver.Duration(time.Second)},
+		Variants: []Variant{{Name: "cold"}, {Name: "warm", Warmup: &Warmup{Rate: 50, Duration: driver.Duration(100 * time.Millisecond)}}},
+		Repeat:   2,
+		Output:   Output{Interval: driver.Duration(200 * time.Millisecond)},
+	}
+}
+
+func runScenario(t *testing.T, ctx context.Context, s *Scenario) (*collector.Record, error) {
+	t.Helper()
+	dir := t.TempDir()
+	w, err := collector.Create(dir, collector.RunInfo{ID: "t", Started: time.Now(), Status: collector.StatusRunning,
+		Interval: s.Output.Interval, Scenario: []byte(`{"name":"t"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opener, release, err := s.OpenTarget(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	r := &Runner{Scenario: s, Opener: opener, Out: w}
+	runErr := r.Run(ctx)
+	status := collector.StatusComplete
+	if ctx.Err() != nil {
+		status = collector.StatusInterrupted
+	}
+	if err := w.Close(status, runErr); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := collector.Open(dir)
+	if err != nil {
+		t.Fatalf("the record does not read back: %v", err)
+	}
+	return rec, runErr
+}
+
+func TestRunnerAlternatesVariants(t *testing.T) {
+	t.Parallel()
+	rec, err := runScenario(t, context.Background(), testScenario(100, 500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, w := range rec.Info.Windows {
+		order = append(order, w.Variant)
+		if w.Status != collector.StatusComplete || w.Totals.Iterations != 50 || w.Planned != 50 {
+			t.Errorf("%s.%d: %s, %d of %d iterations", w.Variant, w.Rep, w.Status, w.Totals.Iterations, w.Planned)
+		}
+		if n := rec.Merged(w.Variant, w.Rep, collector.Latency).TotalCount(); n != w.Totals.Iterations {
+			t.Errorf("%s.%d: hlog holds %d latencies for %d iterations", w.Variant, w.Rep, n, w.Totals.Iterations)
+		}
+		if w.Variant == "warm" && w.Prelude.Warmup == 0 {
+			t.Errorf("warm.%d ran no warm-up", w.Rep)
+		}
+		if len(rec.Series(w.Variant, w.Rep)) < 2 {
+			t.Errorf("%s.%d: %d time-series rows", w.Variant, w.Rep, len(rec.Series(w.Variant, w.Rep)))
+		}
+	}
+	if got := order; len(got) != 4 || got[0] != "cold" || got[1] != "warm" || got[2] != "cold" || got[3] != "warm" {
+		t.Errorf("window order %v, want cold warm cold warm", got)
+	}
+}
+
+func TestCancelledRunLeavesAValidRecord(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	rec, err := runScenario(t, ctx, testScenario(100, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Info.Status != collector.StatusInterrupted {
+		t.Errorf("run status %q", rec.Info.Status)
+	}
+	w := rec.Info.Windows
+	if w[0].Status != collector.StatusInterrupted || w[0].Totals.Iterations < 40 || w[1].Status != collector.StatusSkipped {
+		t.Errorf("windows: %+v", w)
+	}
+	if n := rec.Merged("cold", 1, collector.Latency).TotalCount(); n != w[0].Totals.Iterations {
+		t.Errorf("hlog holds %d latencies for %d iterations", n, w[0].Totals.Iterations)
+	}
+}
