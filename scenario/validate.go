@@ -1,0 +1,282 @@
+package scenario
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Limits a scenario must stay within.
+const (
+	MaxVUsLimit = 100_000
+	MaxRepeat   = 1000
+	MinInterval = 100 * time.Millisecond
+	MaxInterval = time.Minute
+)
+
+// FieldError is one problem found by Validate: Field is the dotted YAML
+// path (load.stages[1].duration).
+type FieldError struct {
+	Field, Msg string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// namePattern is what scenario and variant names may be: they become tags
+// in metrics.hlog, where dots, commas and spaces would break the tag.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// blockValidator is a driver's configuration block.
+type blockValidator interface {
+	Validate() map[string]string
+}
+
+// driverBlock is a known driver and where its block lives in Target.
+type driverBlock struct {
+	name  string
+	block func(*Target) blockValidator
+}
+
+// driverBlocks lists the known drivers. Adding a driver is one line here
+// (and its field in Target).
+var driverBlocks = []driverBlock{
+	{"noop", func(t *Target) blockValidator { return block(t.Noop) }},
+}
+
+// block turns a nil block pointer into a nil interface.
+func block[T any, P interface {
+	*T
+	blockValidator
+}](p P) blockValidator {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+// problems collects FieldErrors.
+type problems []FieldError
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, FieldError{field, fmt.Sprintf(format, args...)})
+}
+
+// Validate reports every problem in s, after defaults. An empty result
+// means s can be run.
+func (s *Scenario) Validate() []FieldError {
+	var p problems
+	p.name("name", s.Name)
+	s.Target.validate(&p)
+	s.Load.validate(&p)
+	validateVariants(&p, s.Variants)
+	if s.Repeat < 1 || s.Repeat > MaxRepeat {
+		p.add("repeat", "must be between 1 and %d, got %d", MaxRepeat, s.Repeat)
+	}
+	validateThresholds(&p, s.Thresholds)
+	if s.Output.Dir == "" {
+		p.add("output.dir", "required (a folder for the run records)")
+	}
+	if iv := s.Output.Interval.D(); iv < MinInterval || iv > MaxInterval {
+		p.add("output.interval", "must be between %s and %s, got %s", short(MinInterval), short(MaxInterval), short(iv))
+	}
+	return p
+}
+
+func (p *problems) name(field, name string) {
+	switch {
+	case name == "":
+		p.add(field, "required")
+	case !namePattern.MatchString(name):
+		p.add(field, "%q: use lowercase letters, digits, _ and -, starting with a letter or digit (names become tags in metrics.hlog)", name)
+	}
+}
+
+func knownDrivers() string {
+	names := make([]string, len(driverBlocks))
+	for i, d := range driverBlocks {
+		names[i] = d.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// validate checks the driver name and that exactly its block is present,
+// then the block itself.
+func (t *Target) validate(p *problems) {
+	known := false
+	for _, d := range driverBlocks {
+		known = known || d.name == t.Driver
+	}
+	switch {
+	case t.Driver == "":
+		p.add("target.driver", "required (one of %s)", knownDrivers())
+	case !known:
+		p.add("target.driver", "unknown driver %q (one of %s)", t.Driver, knownDrivers())
+	}
+	for _, d := range driverBlocks {
+		b, field := d.block(t), "target."+d.name
+		switch {
+		case d.name == t.Driver && b == nil:
+			p.add(field, "required when target.driver is %s", d.name)
+		case d.name == t.Driver:
+			addSorted(p, field+".", b.Validate())
+		case b != nil && known:
+			p.add(field, "not allowed when target.driver is %s (remove it, or set target.driver: %s)", t.Driver, d.name)
+		}
+	}
+}
+
+// addSorted adds a driver's field → message map in a stable order.
+func addSorted(p *problems, prefix string, m map[string]string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p.add(prefix+k, "%s", m[k])
+	}
+}
+
+func (l *LoadConfig) validate(p *problems) {
+	switch l.Executor {
+	case ConstantArrivalRate:
+		l.validateConstant(p)
+	case RampingArrivalRate:
+		l.validateRamping(p)
+	case "":
+		p.add("load.executor", "required (one of %s, %s)", ConstantArrivalRate, RampingArrivalRate)
+	default:
+		p.add("load.executor", "unknown executor %q (one of %s, %s)", l.Executor, ConstantArrivalRate, RampingArrivalRate)
+	}
+	if l.TimeUnit <= 0 {
+		p.add("load.time_unit", "must be greater than 0")
+	}
+	if l.PreAllocatedVUs < 1 {
+		p.add("load.pre_allocated_vus", "must be at least 1")
+	}
+	switch {
+	case l.MaxVUs < l.PreAllocatedVUs:
+		p.add("load.max_vus", "must be at least pre_allocated_vus (%d), got %d", l.PreAllocatedVUs, l.MaxVUs)
+	case l.MaxVUs > MaxVUsLimit:
+		p.add("load.max_vus", "must be at most %d, got %d", MaxVUsLimit, l.MaxVUs)
+	}
+}
+
+func (l *LoadConfig) validateConstant(p *problems) {
+	if !positive(l.Rate) {
+		p.add("load.rate", "must be greater than 0")
+	}
+	if l.Duration <= 0 {
+		p.add("load.duration", "must be greater than 0")
+	}
+	const why = "not allowed with executor constant-arrival-rate (it belongs to ramping-arrival-rate)"
+	if l.StartRate != 0 {
+		p.add("load.start_rate", why)
+	}
+	if len(l.Stages) > 0 {
+		p.add("load.stages", why)
+	}
+}
+
+func (l *LoadConfig) validateRamping(p *problems) {
+	if l.Rate != 0 {
+		p.add("load.rate", "not allowed with executor ramping-arrival-rate (use start_rate and stages[].target)")
+	}
+	if l.Duration != 0 {
+		p.add("load.duration", "not allowed with executor ramping-arrival-rate (the stages' durations add up to the run's)")
+	}
+	if !nonNegative(l.StartRate) {
+		p.add("load.start_rate", "must be 0 or more")
+	}
+	if len(l.Stages) == 0 {
+		p.add("load.stages", "required: at least one {target, duration} stage")
+		return
+	}
+	area, prev, ok := 0.0, l.StartRate, true
+	for i, st := range l.Stages {
+		field := fmt.Sprintf("load.stages[%d]", i)
+		if !nonNegative(st.Target) {
+			p.add(field+".target", "must be 0 or more")
+			ok = false
+		}
+		if st.Duration <= 0 {
+			p.add(field+".duration", "must be greater than 0")
+			ok = false
+		}
+		area += (prev + st.Target) / 2 * st.Duration.D().Seconds()
+		prev = st.Target
+	}
+	if ok && !positive(area) {
+		p.add("load.stages", "the ramp starts no iteration: start_rate and every target are 0")
+	}
+}
+
+func validateVariants(p *problems, vs []Variant) {
+	seen := map[string]int{}
+	for i, v := range vs {
+		field := fmt.Sprintf("variants[%d]", i)
+		p.name(field+".name", v.Name)
+		if j, dup := seen[v.Name]; dup && v.Name != "" {
+			p.add(field+".name", "%q is already the name of variants[%d]", v.Name, j)
+		} else {
+			seen[v.Name] = i
+		}
+		if v.Prewarm < 0 {
+			p.add(field+".prewarm", "must be 0 or more, got %d", v.Prewarm)
+		}
+		if w := v.Warmup; w != nil {
+			if !positive(w.Rate) {
+				p.add(field+".warmup.rate", "must be greater than 0")
+			}
+			if w.Duration <= 0 {
+				p.add(field+".warmup.duration", "must be greater than 0")
+			}
+		}
+	}
+}
+
+// validateThresholds checks only the shape; the expressions are parsed
+// where they are evaluated.
+func validateThresholds(p *problems, th map[string][]string) {
+	keys := make([]string, 0, len(th))
+	for k := range th {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		field := "thresholds." + k
+		if strings.TrimSpace(k) == "" {
+			p.add("thresholds", "a metric name is empty")
+			continue
+		}
+		if len(th[k]) == 0 {
+			p.add(field, "needs at least one expression, such as \"p99 < 200ms\"")
+		}
+		for i, expr := range th[k] {
+			if strings.TrimSpace(expr) == "" {
+				p.add(fmt.Sprintf("%s[%d]", field, i), "must not be empty")
+			}
+		}
+	}
+}
+
+// short writes d without trailing zero units: 1m rather than 1m0s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// positive is true for a finite number greater than 0 (false for NaN).
+func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
+
+// nonNegative is true for a finite number of 0 or more.
+func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }

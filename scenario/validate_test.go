@@ -1,0 +1,124 @@
+package scenario
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/noop"
+)
+
+func validScenario() *Scenario {
+	sec := driver.Duration(time.Second)
+	return &Scenario{
+		Name:   "ok",
+		Target: Target{Driver: "noop", Noop: &noop.Config{}},
+		Load: LoadConfig{Executor: ConstantArrivalRate, Rate: 10, Duration: sec, TimeUnit: sec,
+			PreAllocatedVUs: 1, MaxVUs: 1, GracefulStop: sec},
+		Variants: []Variant{{Name: "cold"}, {Name: "warm", Prewarm: 4}},
+		Repeat:   1,
+		Output:   Output{Dir: "results", Interval: sec},
+	}
+}
+
+func ramping(s *Scenario) {
+	s.Load.Executor, s.Load.Rate, s.Load.Duration = RampingArrivalRate, 0, 0
+	s.Load.Stages = []Stage{{Target: 10, Duration: driver.Duration(time.Second)}}
+}
+
+func TestValidate(t *testing.T) {
+	type fe = FieldError
+	cases := []struct {
+		name   string
+		change func(s *Scenario)
+		want   []FieldError
+	}{
+		{"valid constant", func(*Scenario) {}, nil},
+		{"valid ramping", ramping, nil},
+		{"name with a dot", func(s *Scenario) { s.Name = "a.b" },
+			[]fe{{"name", `"a.b": use lowercase letters, digits, _ and -, starting with a letter or digit (names become tags in metrics.hlog)`}}},
+		{"name starting with _", func(s *Scenario) { s.Name = "_a" },
+			[]fe{{"name", `"_a": use lowercase letters, digits, _ and -, starting with a letter or digit (names become tags in metrics.hlog)`}}},
+		{"no driver", func(s *Scenario) { s.Target.Driver = "" },
+			[]fe{{"target.driver", "required (one of noop)"}}},
+		{"unknown driver", func(s *Scenario) { s.Target.Driver = "mysql" },
+			[]fe{{"target.driver", `unknown driver "mysql" (one of noop)`}}},
+		{"missing block", func(s *Scenario) { s.Target.Noop = nil },
+			[]fe{{"target.noop", "required when target.driver is noop"}}},
+		{"driver's own check", func(s *Scenario) { s.Target.Noop.ErrorRate = -1 },
+			[]fe{{"target.noop.error_rate", "must be between 0 and 1"}}},
+		{"no executor", func(s *Scenario) { s.Load.Executor = "" },
+			[]fe{{"load.executor", "required (one of constant-arrival-rate, ramping-arrival-rate)"}}},
+		{"unknown executor", func(s *Scenario) { s.Load.Executor = "constant-vus" },
+			[]fe{{"load.executor", `unknown executor "constant-vus" (one of constant-arrival-rate, ramping-arrival-rate)`}}},
+		{"constant without rate and duration", func(s *Scenario) { s.Load.Rate, s.Load.Duration = 0, 0 },
+			[]fe{{"load.rate", "must be greater than 0"}, {"load.duration", "must be greater than 0"}}},
+		{"constant with ramp fields", func(s *Scenario) { s.Load.StartRate, s.Load.Stages = 1, []Stage{{}} },
+			[]fe{{"load.start_rate", "not allowed with executor constant-arrival-rate (it belongs to ramping-arrival-rate)"},
+				{"load.stages", "not allowed with executor constant-arrival-rate (it belongs to ramping-arrival-rate)"}}},
+		{"ramping without stages", func(s *Scenario) { ramping(s); s.Load.Stages = nil },
+			[]fe{{"load.stages", "required: at least one {target, duration} stage"}}},
+		{"ramping with constant fields", func(s *Scenario) { ramping(s); s.Load.Rate, s.Load.Duration = 5, 5 },
+			[]fe{{"load.rate", "not allowed with executor ramping-arrival-rate (use start_rate and stages[].target)"},
+				{"load.duration", "not allowed with executor ramping-arrival-rate (the stages' durations add up to the run's)"}}},
+		{"ramping bad stages", func(s *Scenario) {
+			ramping(s)
+			s.Load.StartRate = -1
+			s.Load.Stages = append(s.Load.Stages, Stage{Target: -2, Duration: 0})
+		}, []fe{{"load.start_rate", "must be 0 or more"}, {"load.stages[1].target", "must be 0 or more"},
+			{"load.stages[1].duration", "must be greater than 0"}}},
+		{"ramping from a start rate to 0 is fine", func(s *Scenario) {
+			ramping(s)
+			s.Load.StartRate, s.Load.Stages[0].Target = 5, 0
+		}, nil},
+		{"ramping with no arrivals", func(s *Scenario) { ramping(s); s.Load.Stages[0].Target = 0 },
+			[]fe{{"load.stages", "the ramp starts no iteration: start_rate and every target are 0"}}},
+		{"time unit", func(s *Scenario) { s.Load.TimeUnit = 0 }, []fe{{"load.time_unit", "must be greater than 0"}}},
+		{"no VUs", func(s *Scenario) { s.Load.PreAllocatedVUs, s.Load.MaxVUs = 0, 0 },
+			[]fe{{"load.pre_allocated_vus", "must be at least 1"}}},
+		{"max below pre-allocated", func(s *Scenario) { s.Load.PreAllocatedVUs = 3 },
+			[]fe{{"load.max_vus", "must be at least pre_allocated_vus (3), got 1"}}},
+		{"too many VUs", func(s *Scenario) { s.Load.MaxVUs = MaxVUsLimit + 1 },
+			[]fe{{"load.max_vus", "must be at most 100000, got 100001"}}},
+		{"repeat", func(s *Scenario) { s.Repeat = 1001 }, []fe{{"repeat", "must be between 1 and 1000, got 1001"}}},
+		{"variant problems", func(s *Scenario) {
+			s.Variants = []Variant{{Name: "cold"}, {Name: "cold", Prewarm: -1}, {Name: "", Warmup: &Warmup{}}}
+		}, []fe{{"variants[1].name", `"cold" is already the name of variants[0]`}, {"variants[1].prewarm", "must be 0 or more, got -1"},
+			{"variants[2].name", "required"}, {"variants[2].warmup.rate", "must be greater than 0"},
+			{"variants[2].warmup.duration", "must be greater than 0"}}},
+		{"output", func(s *Scenario) { s.Output = Output{Interval: driver.Duration(2 * time.Minute)} },
+			[]fe{{"output.dir", "required (a folder for the run records)"}, {"output.interval", "must be between 100ms and 1m, got 2m"}}},
+		{"thresholds", func(s *Scenario) {
+			s.Thresholds = map[string][]string{"latency": {"p99 < 1s", " "}, "errors": nil, "": {"x"}}
+		}, []fe{{"thresholds", "a metric name is empty"}, {"thresholds.errors", `needs at least one expression, such as "p99 < 200ms"`},
+			{"thresholds.latency[1]", "must not be empty"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := validScenario()
+			tc.change(s)
+			if got := s.Validate(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+type fakeBlock struct{}
+
+func (fakeBlock) Validate() map[string]string { return nil }
+
+// With a second driver registered, its block beside the chosen driver's is
+// refused.
+func TestValidateRefusesAnotherDriversBlock(t *testing.T) {
+	saved := driverBlocks
+	defer func() { driverBlocks = saved }()
+	driverBlocks = append(driverBlocks[:len(driverBlocks):len(driverBlocks)],
+		driverBlock{"fake", func(*Target) blockValidator { return fakeBlock{} }})
+	got := validScenario().Validate()
+	want := []FieldError{{"target.fake", "not allowed when target.driver is noop (remove it, or set target.driver: fake)"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
