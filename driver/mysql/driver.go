@@ -1,0 +1,211 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	pdriver "github.com/poolload/poolload/driver"
+)
+
+// Driver is one variant run's view of the target: a fresh *sql.DB (the pool
+// under test) behind the instrumented connector, plus a one-connection
+// monitoring *sql.DB for server status that the pool never sees.
+type Driver struct {
+	cfg  Config // defaults applied
+	db   *sql.DB
+	mon  *sql.DB
+	st   *stats
+	work *workload
+
+	acquireTimeout time.Duration
+	queryTimeout   time.Duration
+	slots          vuSlots
+
+	baseline int64             // server Threads_connected with no pool connection
+	facts    map[string]string // read once at Open, for Describe
+
+	sampleMu sync.Mutex
+	prev     sampleState // counters at the previous Sample, for deltas
+}
+
+// OpenError is a failure to open the target, with its class. Its message
+// never holds the DSN's password.
+type OpenError struct {
+	Class pdriver.ErrorClass
+	Err   error
+}
+
+func (e *OpenError) Error() string { return e.Class.String() + ": " + e.Err.Error() }
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// Open implements driver.Opener: a fresh, cold pool per call. It pings the
+// server through the monitoring connection first, so an unreachable server
+// or a wrong password fails here, within connect_timeout, with a class.
+// Open does not run Setup; with server: managed, Start must have run.
+func (c Config) Open(ctx context.Context) (pdriver.Driver, error) {
+	d, err := c.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// open is Open returning the concrete type.
+func (c Config) open(ctx context.Context) (*Driver, error) {
+	c = c.withDefaults()
+	if errs := c.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("invalid target.mysql: %s", joinErrs(errs))
+	}
+	dsn, err := c.effectiveDSN()
+	if err != nil {
+		return nil, err
+	}
+	pw := dsnPassword(dsn)
+	gc, err := c.goConfig(dsn, c.ConnectTimeout.D())
+	if err != nil {
+		return nil, err
+	}
+	d := &Driver{cfg: c, st: &stats{}, work: c.compile(map[string]string{}),
+		acquireTimeout: c.AcquireTimeout.D(), queryTimeout: c.QueryTimeout.D()}
+	if err := d.openMonitor(ctx, gc, pw); err != nil {
+		return nil, err
+	}
+	if err := d.readFacts(ctx); err != nil {
+		d.mon.Close()
+		return nil, &OpenError{Class: Classify(err), Err: scrub(err, pw)}
+	}
+	if err := d.openPool(gc); err != nil {
+		d.mon.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// openMonitor opens and pings the monitoring connection. It keeps a long
+// session wait_timeout so that a server configured to kill idle connections
+// quickly does not kill the monitor between samples.
+func (d *Driver) openMonitor(ctx context.Context, gc *gomysql.Config, pw string) error {
+	mc := gc.Clone()
+	mc.Logger = &gomysql.NopLogger{}
+	mc.Params = maps.Clone(mc.Params) // Clone shares an empty map
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["wait_timeout"] = "28800"
+	conn, err := gomysql.NewConnector(mc)
+	if err != nil {
+		return fmt.Errorf("configuring the monitoring connection: %w", scrub(err, pw))
+	}
+	d.mon = sql.OpenDB(conn)
+	d.mon.SetMaxOpenConns(1)
+	d.mon.SetMaxIdleConns(1)
+	pctx, cancel := context.WithTimeout(ctx, d.cfg.ConnectTimeout.D())
+	defer cancel()
+	if err := d.mon.PingContext(pctx); err != nil {
+		d.mon.Close()
+		cls := classify(err, errCase{stage: stageConnect, runDone: ctx.Err() != nil, expired: pctx.Err() != nil})
+		return &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s (connect_timeout %s): %w",
+			gc.Addr, d.cfg.ConnectTimeout, scrub(err, pw))}
+	}
+	return nil
+}
+
+// openPool builds the pool under test. The pool's settings are applied
+// max_open first: database/sql lowers max idle to max open, not the reverse.
+func (d *Driver) openPool(gc *gomysql.Config) error {
+	pc := gc.Clone()
+	pc.DialFunc = dial
+	pc.Logger = &countingLogger{st: d.st, out: d.cfg.Log}
+	inner, err := gomysql.NewConnector(pc)
+	if err != nil {
+		return fmt.Errorf("configuring the pool's connector: %w", scrub(err, gc.Passwd))
+	}
+	d.db = sql.OpenDB(&connector{inner: inner, connectTimeout: d.cfg.ConnectTimeout.D(), st: d.st})
+	d.db.SetMaxOpenConns(d.cfg.MaxOpen)
+	d.db.SetMaxIdleConns(d.cfg.maxIdle())
+	d.db.SetConnMaxLifetime(d.cfg.ConnMaxLifetime.D())
+	d.db.SetConnMaxIdleTime(d.cfg.ConnMaxIdleTime.D())
+	d.facts["check_conn_liveness"] = strconv.FormatBool(pc.CheckConnLiveness)
+	d.facts["interpolate_params"] = strconv.FormatBool(pc.InterpolateParams)
+	return nil
+}
+
+// readFacts reads what Describe reports, the Threads_connected baseline and
+// the first values of the server counters (so the first Sample's deltas
+// start at Open, not at server start).
+func (d *Driver) readFacts(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.queryTimeout)
+	defer cancel()
+	var version, maxConns, waitTimeout, threadCache string
+	err := d.mon.QueryRowContext(ctx, "SELECT VERSION(), @@max_connections, @@wait_timeout, @@thread_cache_size").
+		Scan(&version, &maxConns, &waitTimeout, &threadCache)
+	if err != nil {
+		return fmt.Errorf("reading server variables: %w", err)
+	}
+	d.facts = map[string]string{"server_version": version, "max_connections": maxConns,
+		"wait_timeout": waitTimeout, "thread_cache_size": threadCache}
+	status, err := d.serverStatus(ctx)
+	if err != nil {
+		return err
+	}
+	d.baseline = d.cfg.baseline(int64(status[srvThreadsConnected]))
+	d.prev.server, d.prev.serverOK = status, true
+	return nil
+}
+
+// Close closes the pool and the monitoring connection.
+func (d *Driver) Close() error {
+	return joinErr(d.db.Close(), d.mon.Close())
+}
+
+// DB is the pool under test, for tests and diagnostics.
+func (d *Driver) DB() *sql.DB { return d.db }
+
+// Opened returns how many connections the pool has opened and closed.
+func (d *Driver) Opened() (opened, closed int64) { return d.st.opened.Load(), d.st.closed.Load() }
+
+// PoolCharged returns the connections set up with no iteration waiting in
+// the same call (database/sql's opener goroutine, Prewarm) and their total
+// setup time: the part of `connecting` no iteration carries.
+func (d *Driver) PoolCharged() (n int64, total time.Duration) {
+	return d.st.poolConnects.Load(), time.Duration(d.st.poolConnectNS.Load())
+}
+
+// joinErrs renders a Validate map as one sorted line.
+func joinErrs(errs map[string]string) string {
+	parts := make([]string, 0, len(errs))
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		parts = append(parts, k+": "+errs[k])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// joinErr returns the first non-nil error.
+func joinErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The optional interfaces the engine looks for.
+var (
+	_ pdriver.Driver    = (*Driver)(nil)
+	_ pdriver.Prewarmer = (*Driver)(nil)
+	_ pdriver.Settler   = (*Driver)(nil)
+	_ pdriver.Sampler   = (*Driver)(nil)
+	_ pdriver.Describer = (*Driver)(nil)
+	_ pdriver.Opener    = Config{}
+	_ pdriver.Opener    = (*Config)(nil)
+)

@@ -1,0 +1,144 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // registers "mysql" for testDSN
+
+	pdriver "github.com/poolload/poolload/driver"
+)
+
+// testDSN is the shared local server, or POOLLOAD_TEST_DSN. Tests that need
+// it skip when it does not answer.
+func testDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("POOLLOAD_TEST_DSN")
+	if dsn == "" {
+		dsn = "root@tcp(127.0.0.1:3306)/test"
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		t.Skipf("no MySQL at %s: %v", redactDSN(dsn), err)
+	}
+	return dsn
+}
+
+// uniqueName returns a table name no other test run uses.
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), rand.IntN(1_000_000))
+}
+
+// openTest starts, sets up and opens cfg, and undoes it all at cleanup.
+func openTest(t *testing.T, cfg *Config) *Driver {
+	t.Helper()
+	ctx := context.Background()
+	if err := cfg.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cfg.Stop() })
+	if err := cfg.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cfg.Teardown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	d, err := cfg.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// runVUs runs vus goroutines of iters iterations each, all starting at
+// once, and returns every trace in completion order per VU.
+func runVUs(ctx context.Context, d pdriver.Driver, vus, iters int) []pdriver.Trace {
+	out := make([][]pdriver.Trace, vus)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for v := range vus {
+		wg.Go(func() {
+			tr := &pdriver.Trace{VU: uint32(v + 1)}
+			<-start
+			for i := range iters {
+				tr.Reset(uint64(v*iters + i))
+				d.Iterate(ctx, tr)
+				out[v] = append(out[v], *tr)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return slices.Concat(out...)
+}
+
+// classes counts traces by error class.
+func classes(trs []pdriver.Trace) map[string]int {
+	n := map[string]int{}
+	for _, tr := range trs {
+		n[tr.Class.String()]++
+	}
+	return n
+}
+
+// firstErr returns the first error among the traces, for messages.
+func firstErr(trs []pdriver.Trace) error {
+	for _, tr := range trs {
+		if tr.Err != nil {
+			return tr.Err
+		}
+	}
+	return nil
+}
+
+// median returns the median of f over the traces.
+func median(trs []pdriver.Trace, f func(pdriver.Trace) time.Duration) time.Duration {
+	v := make([]time.Duration, len(trs))
+	for i, tr := range trs {
+		v[i] = f(tr)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// gauges samples d and returns the gauges by name.
+func gauges(t *testing.T, d *Driver) map[string]float64 {
+	t.Helper()
+	names := d.GaugeNames()
+	dst := make([]float64, len(names))
+	d.Sample(context.Background(), dst)
+	out := map[string]float64{}
+	for i, n := range names {
+		out[n] = dst[i]
+	}
+	return out
+}
+
+// closedPort returns a loopback port nobody listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
