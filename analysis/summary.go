@@ -5,6 +5,7 @@ package analysis
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -60,9 +61,27 @@ type Summary struct {
 	Error    string  `json:"error,omitempty"`
 	Variants []Group `json:"variants"`
 	Windows  []Group `json:"windows"`
+	// Comparison is the record's default pair of variants (see DefaultPair),
+	// when it has two or more.
+	Comparison *Comparison `json:"comparison,omitempty"`
+	// Thresholds are the scenario's thresholds evaluated on the record.
+	Thresholds []Result `json:"thresholds,omitempty"`
+	// Findings are the diagnoses of a later diagnostics stage; none yet.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
-// Summarize computes the summary of a record.
+// Finding is one diagnosis: what was seen, how sure, the numbers behind it
+// and what to do about it.
+type Finding struct {
+	ID             string `json:"id"`       // stable, e.g. "pool-starvation"
+	Severity       string `json:"severity"` // "info", "warning" or "critical"
+	Statement      string `json:"statement"`
+	Evidence       string `json:"evidence"`
+	Recommendation string `json:"recommendation,omitempty"`
+}
+
+// Summarize computes the summary of a record, with the comparison of its
+// default pair of variants and its thresholds evaluated.
 func Summarize(r *collector.Record) *Summary {
 	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error}
 	var sc struct {
@@ -97,6 +116,12 @@ func Summarize(r *collector.Record) *Summary {
 			v.Examples = nil
 		}
 		s.Variants = append(s.Variants, *v)
+	}
+	if a, b, err := DefaultPair(r); err == nil {
+		s.Comparison, _ = CompareVariants(r, a, b) // nil when a side has nothing measured
+	}
+	if th, err := ThresholdsOf(r); err == nil {
+		s.Thresholds = Evaluate(r, th)
 	}
 	return s
 }
@@ -154,7 +179,7 @@ func metricStats(r *collector.Record, variant string, rep int) map[string]Stats 
 func (s *Summary) Write(dir string) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("encoding the summary: %w", err)
 	}
 	return collector.WriteFileAtomic(filepath.Join(dir, collector.SummaryFile), append(b, '\n'))
 }

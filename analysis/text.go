@@ -14,7 +14,10 @@ import (
 var SummaryMetrics = []string{"latency", "service", "blocked", "connecting", "wait", "schedule_lag"}
 
 // WriteText prints the end-of-run summary: one block of counters with the
-// variants side by side, then the percentiles of each metric per variant.
+// variants side by side, then the percentiles of each metric per variant,
+// then the comparison when there is one. Thresholds are not printed here:
+// WriteThresholds prints them, so that the caller also learns whether any
+// failed.
 func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\nSUMMARY  %s  (%s)\n", s.Scenario, s.Status)
 	if len(s.Variants) == 0 {
@@ -65,6 +68,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	tw.Flush()
 	s.writeDropsAndErrors(w)
+	if s.Comparison != nil {
+		s.Comparison.WriteText(w)
+	}
 }
 
 func (s *Summary) writeDropsAndErrors(w io.Writer) {

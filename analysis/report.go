@@ -1,0 +1,215 @@
+package analysis
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+)
+
+// WriteMarkdown writes the report of record r, summarised as s, in
+// Markdown that reads well on a code host: run facts, the scenario, the
+// summary tables, the comparison with its intervals, thresholds, findings
+// and the record's plots (PNG files in r.Dir/plots, linked relatively so
+// the report works beside the record).
+func WriteMarkdown(w io.Writer, r *collector.Record, s *Summary) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# poolload report: %s\n\n", mdText(s.Scenario))
+	writeFacts(&b, r)
+	writeScenario(&b, r)
+	writeSummaryMD(&b, s)
+	writeComparisonMD(&b, s.Comparison)
+	writeThresholdsMD(&b, s.Thresholds)
+	writeFindingsMD(&b, s.Findings)
+	if err := writePlotsMD(&b, r.Dir); err != nil {
+		return err
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
+
+func writeFacts(b *bytes.Buffer, r *collector.Record) {
+	in := &r.Info
+	fmt.Fprintf(b, "- run: `%s`, %s", in.ID, in.Status)
+	if in.Error != "" {
+		fmt.Fprintf(b, " (%s)", mdText(in.Error))
+	}
+	fmt.Fprintf(b, "\n- started %s", in.Started.Format(time.RFC3339))
+	if !in.Ended.IsZero() {
+		fmt.Fprintf(b, ", ended %s (%s)", in.Ended.Format(time.RFC3339), in.Ended.Sub(in.Started).Round(time.Second))
+	}
+	fmt.Fprintf(b, "\n- host `%s`, %s %s (%s)\n", in.Host, in.Tool, in.Version, in.GoVersion)
+	if len(in.Args) > 0 {
+		fmt.Fprintf(b, "- command: `poolload %s`\n", strings.Join(in.Args, " "))
+	}
+	for _, k := range sortedKeys(in.Target) {
+		fmt.Fprintf(b, "- target %s: `%s`\n", k, in.Target[k])
+	}
+	b.WriteString("\n")
+}
+
+// scenarioDoc is the part of the saved scenario the report describes.
+type scenarioDoc struct {
+	Description string `json:"description"`
+	Target      struct {
+		Driver string `json:"driver"`
+	} `json:"target"`
+	Load struct {
+		Executor  string  `json:"executor"`
+		Rate      float64 `json:"rate"`
+		Duration  string  `json:"duration"`
+		StartRate float64 `json:"start_rate"`
+		Stages    []struct {
+			Target   float64 `json:"target"`
+			Duration string  `json:"duration"`
+		} `json:"stages"`
+		TimeUnit string `json:"time_unit"`
+		PreVUs   int    `json:"pre_allocated_vus"`
+		MaxVUs   int    `json:"max_vus"`
+	} `json:"load"`
+	Variants []struct {
+		Name    string `json:"name"`
+		Prewarm int    `json:"prewarm"`
+		Warmup  *struct {
+			Rate     float64 `json:"rate"`
+			Duration string  `json:"duration"`
+		} `json:"warmup"`
+		Idle string `json:"idle"`
+	} `json:"variants"`
+	Repeat int `json:"repeat"`
+}
+
+func writeScenario(b *bytes.Buffer, r *collector.Record) {
+	b.WriteString("## Scenario\n\n")
+	var sc scenarioDoc
+	_ = json.Unmarshal(r.Info.Scenario, &sc) // what does not parse is left blank; the raw JSON follows
+	if sc.Description != "" {
+		fmt.Fprintf(b, "%s\n\n", mdText(sc.Description))
+	}
+	rows := [][2]string{{"driver", sc.Target.Driver}, {"load", loadText(&sc)},
+		{"VUs", fmt.Sprintf("%d pre-allocated, up to %d", sc.Load.PreVUs, sc.Load.MaxVUs)},
+		{"repeat", fmt.Sprint(sc.Repeat)}, {"interval", r.Info.Interval.String()}}
+	for _, v := range sc.Variants {
+		rows = append(rows, [2]string{"variant " + v.Name, preludeText(v.Prewarm, v.Warmup != nil, v.Idle, func() string {
+			return fmt.Sprintf("%g/s for %s", v.Warmup.Rate, v.Warmup.Duration)
+		})})
+	}
+	b.WriteString("| | |\n|---|---|\n")
+	for _, row := range rows {
+		fmt.Fprintf(b, "| %s | %s |\n", mdCell(row[0]), mdCell(row[1]))
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, r.Info.Scenario, "", "  ") == nil {
+		// run.json escapes <, > and & for HTML; inside a JSON string the
+		// escape and the character are the same value, and people read this.
+		js := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(pretty.String())
+		fmt.Fprintf(b, "\n<details><summary>resolved scenario (run.json)</summary>\n\n```json\n%s\n```\n\n</details>\n", js)
+	}
+	b.WriteString("\n")
+}
+
+func loadText(sc *scenarioDoc) string {
+	l := &sc.Load
+	unit := "/" + strings.TrimPrefix(l.TimeUnit, "1")
+	if len(l.Stages) == 0 {
+		return fmt.Sprintf("%s, %g%s for %s", l.Executor, l.Rate, unit, l.Duration)
+	}
+	parts := []string{fmt.Sprintf("from %g%s", l.StartRate, unit)}
+	for _, s := range l.Stages {
+		parts = append(parts, fmt.Sprintf("to %g over %s", s.Target, s.Duration))
+	}
+	return l.Executor + ", " + strings.Join(parts, ", ")
+}
+
+func preludeText(prewarm int, warmup bool, idle string, warmupText func() string) string {
+	var parts []string
+	if prewarm > 0 {
+		parts = append(parts, fmt.Sprintf("prewarm %d connections", prewarm))
+	}
+	if warmup {
+		parts = append(parts, "warm-up "+warmupText())
+	}
+	if idle != "" && idle != "0s" {
+		parts = append(parts, "idle "+idle)
+	}
+	if len(parts) == 0 {
+		return "none (cold)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeThresholdsMD(b *bytes.Buffer, results []Result) {
+	b.WriteString("## Thresholds\n\n")
+	if len(results) == 0 {
+		b.WriteString("_The scenario sets no thresholds._\n\n")
+		return
+	}
+	b.WriteString("| | metric | expression | measured |\n|---|---|---|---|\n")
+	for _, r := range results {
+		mark, got := "✓", r.Measured
+		if !r.Pass {
+			mark = "✗"
+		}
+		if r.Error != "" {
+			got = r.Error
+		}
+		fmt.Fprintf(b, "| %s | %s | `%s` | %s |\n", mark, mdCell(r.Key), r.Expr, mdCell(got))
+	}
+	b.WriteString("\n")
+}
+
+func writeFindingsMD(b *bytes.Buffer, fs []Finding) {
+	b.WriteString("## Findings\n\n")
+	if len(fs) == 0 {
+		b.WriteString("_No findings: poolload has no diagnostics stage yet, so their absence says nothing about the pool. " +
+			"Read the comparison and the plots._\n\n")
+		return
+	}
+	for _, f := range fs {
+		fmt.Fprintf(b, "- **%s** `%s`: %s\n  - evidence: %s\n", f.Severity, f.ID, mdText(f.Statement), mdText(f.Evidence))
+		if f.Recommendation != "" {
+			fmt.Fprintf(b, "  - recommendation: %s\n", mdText(f.Recommendation))
+		}
+	}
+	b.WriteString("\n")
+}
+
+// writePlotsMD embeds the PNG plots the record has, in name order.
+func writePlotsMD(b *bytes.Buffer, dir string) error {
+	b.WriteString("## Plots\n\n")
+	names, err := filepath.Glob(filepath.Join(dir, collector.PlotsDir, "*.png"))
+	if err != nil {
+		return fmt.Errorf("listing the plots: %w", err)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		b.WriteString("_This record has no plots yet._\n")
+		return nil
+	}
+	for _, p := range names {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			continue
+		}
+		base := filepath.Base(p)
+		title := strings.ReplaceAll(strings.TrimSuffix(base, ".png"), "_", " ")
+		fmt.Fprintf(b, "### %s\n\n![%s](%s/%s)\n\n", mdText(title), mdText(title), collector.PlotsDir, base)
+	}
+	return nil
+}
+
+// mdText keeps text from being read as Markdown markup.
+func mdText(s string) string {
+	return strings.NewReplacer("*", `\*`, "_", `\_`, "`", "'", "<", "&lt;", "\n", " ").Replace(s)
+}
+
+// mdCell is mdText that is also safe inside a table cell.
+func mdCell(s string) string { return strings.ReplaceAll(mdText(s), "|", `\|`) }
