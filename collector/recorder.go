@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -58,15 +59,53 @@ type Interval struct {
 	Gauges     []float64
 }
 
-// shard is recorded into by the VUs whose number maps to it. Its fields are
-// atomics, so a shard needs no lock even when two of its VUs run at once;
-// sharding only keeps cores from fighting over the same cache lines.
-type shard struct {
+// bucket holds one phase of a shard's recordings: every metric and the
+// per-iteration counters, so that an iteration lands whole in one interval.
+type bucket struct {
 	hists       [NumMetrics]atomicHist
 	iterations  atomic.Int64
 	interrupted atomic.Int64
 	errors      [driver.NumClasses]atomic.Int64
-	_           [64]byte
+}
+
+// shard is recorded into by the VUs whose number maps to it. It has two
+// buckets: VUs record into the active one while the interval tick drains
+// the other. Everything is atomic, so a shard needs no lock even when two
+// of its VUs record at once; sharding only keeps cores off each other's
+// cache lines.
+//
+// The flip is a small writer-reader phaser. A writer announces itself in
+// inflight[i] for the bucket i it read as active, then re-reads active: if
+// it changed, the writer backs out and retries, so no writer enters a
+// bucket after the flip. The reader flips active, then waits for
+// inflight[old] to reach zero, after which old is its alone.
+type shard struct {
+	active   atomic.Int32
+	inflight [2]atomic.Int64
+	buckets  [2]*bucket
+	_        [64]byte
+}
+
+func (s *shard) enter() (*bucket, *atomic.Int64) {
+	for {
+		i := s.active.Load()
+		s.inflight[i].Add(1)
+		if s.active.Load() == i {
+			return s.buckets[i], &s.inflight[i]
+		}
+		s.inflight[i].Add(-1)
+	}
+}
+
+// flip makes the other bucket active and returns the old one once no
+// writer is left in it.
+func (s *shard) flip() *bucket {
+	old := s.active.Load()
+	s.active.Store(1 - old)
+	for s.inflight[old].Load() != 0 {
+		runtime.Gosched() // a writer is between two atomic adds: nanoseconds
+	}
+	return s.buckets[old]
 }
 
 // Recorder takes every iteration's timings from the VUs. Record, Interrupt
@@ -87,8 +126,11 @@ func NewRecorder(n int) *Recorder {
 	r := &Recorder{shards: make([]*shard, n), scratch: make([]int64, countsLen)}
 	for i := range r.shards {
 		s := &shard{}
-		for m := range s.hists {
-			s.hists[m] = newAtomicHist()
+		for b := range s.buckets {
+			s.buckets[b] = &bucket{}
+			for m := range s.buckets[b].hists {
+				s.buckets[b].hists[m] = newAtomicHist()
+			}
 		}
 		r.shards[i] = s
 	}
@@ -98,53 +140,62 @@ func NewRecorder(n int) *Recorder {
 // Record adds one finished iteration: its schedule lag and service time
 // (latency is their sum) and what the driver put in t.
 func (r *Recorder) Record(t *driver.Trace, lag, service time.Duration) {
-	s := r.shards[int(t.VU)%len(r.shards)]
-	s.hists[Latency].record(int64(lag + service))
-	s.hists[Service].record(int64(service))
-	s.hists[ScheduleLag].record(int64(lag))
-	s.hists[Blocked].record(int64(t.Blocked))
-	s.hists[Connecting].record(int64(t.Connecting))
+	b, inflight := r.shards[int(t.VU)%len(r.shards)].enter()
+	b.hists[Latency].record(int64(lag + service))
+	b.hists[Service].record(int64(service))
+	b.hists[ScheduleLag].record(int64(lag))
+	b.hists[Blocked].record(int64(t.Blocked))
+	b.hists[Connecting].record(int64(t.Connecting))
 	if t.Connecting > 0 {
-		s.hists[DNS].record(int64(t.DNS))
-		s.hists[Dial].record(int64(t.Dial))
-		s.hists[Handshake].record(int64(t.Handshake))
+		b.hists[DNS].record(int64(t.DNS))
+		b.hists[Dial].record(int64(t.Dial))
+		b.hists[Handshake].record(int64(t.Handshake))
 	}
-	s.hists[Wait].record(int64(t.Wait))
-	s.hists[Receiving].record(int64(t.Receiving))
-	s.iterations.Add(1)
+	b.hists[Wait].record(int64(t.Wait))
+	b.hists[Receiving].record(int64(t.Receiving))
+	b.iterations.Add(1)
 	if t.Class != driver.ClassNone {
-		s.errors[t.Class].Add(1)
-		if r.examples[t.Class].Load() == nil && t.Err != nil {
-			msg := t.Err.Error()
-			r.examples[t.Class].CompareAndSwap(nil, &msg)
-		}
+		b.errors[t.Class].Add(1)
+	}
+	inflight.Add(-1)
+	if t.Class != driver.ClassNone && r.examples[t.Class].Load() == nil && t.Err != nil {
+		msg := t.Err.Error()
+		r.examples[t.Class].CompareAndSwap(nil, &msg)
 	}
 }
 
 // Interrupt counts an iteration cut off by the end of the run; its timings
 // are not recorded because it never finished.
 func (r *Recorder) Interrupt(vu uint32) {
-	r.shards[int(vu)%len(r.shards)].interrupted.Add(1)
+	b, inflight := r.shards[int(vu)%len(r.shards)].enter()
+	b.interrupted.Add(1)
+	inflight.Add(-1)
 }
 
 // Drop counts a tick that found no free VU.
 func (r *Recorder) Drop(c DropCause) { r.dropped[c].Add(1) }
 
 // Drain moves everything recorded since the last Drain into iv (histograms
-// and counters; gauges are the caller's).
+// and counters; gauges are the caller's). Every iteration recorded before
+// Drain is in iv whole, or (if it raced with the flip) in the next one
+// whole, never split across the two.
 func (r *Recorder) Drain(iv *Interval) {
+	old := make([]*bucket, len(r.shards))
+	for i, s := range r.shards {
+		old[i] = s.flip()
+	}
 	for m := range NumMetrics {
-		for _, s := range r.shards {
-			s.hists[m].drainInto(r.scratch)
+		for _, b := range old {
+			b.hists[m].drainInto(r.scratch)
 		}
 		iv.Hists[m] = importCounts(r.scratch)
 	}
 	iv.Counts = Counts{}
-	for _, s := range r.shards {
-		iv.Counts.Iterations += s.iterations.Swap(0)
-		iv.Counts.Interrupted += s.interrupted.Swap(0)
-		for c := range s.errors {
-			iv.Counts.Errors[c] += s.errors[c].Swap(0)
+	for _, b := range old {
+		iv.Counts.Iterations += b.iterations.Swap(0)
+		iv.Counts.Interrupted += b.interrupted.Swap(0)
+		for c := range b.errors {
+			iv.Counts.Errors[c] += b.errors[c].Swap(0)
 		}
 	}
 	for c := range r.dropped {

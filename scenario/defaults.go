@@ -58,4 +58,7 @@ func (s *Scenario) applyDefaults(file string, written func(field string) bool) {
 	if len(s.Variants) == 0 {
 		s.Variants = []Variant{{Name: DefaultVariant}}
 	}
+	if s.Target.MySQL != nil {
+		s.Target.MySQL.SetDefaults()
+	}
 }

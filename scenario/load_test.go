@@ -214,7 +214,7 @@ func fullScenario() *Scenario {
 			{Name: "warm_load", Warmup: &Warmup{Rate: 50, Duration: d(3 * time.Second)}}},
 		Repeat: 3,
 		Thresholds: map[string][]string{
-			"latency": {"p99 < 200ms", "p50 < 20ms"}, "dropped_iterations": {"count == 0"}},
+			"latency": {"p(99) < 200ms", "p(50) < 20ms"}, "dropped_iterations": {"count == 0"}},
 		Output: Output{Dir: "out/runs", Interval: d(250 * time.Millisecond), Plots: &no},
 		File:   filepath.Join("testdata", "full.yaml"),
 	}

@@ -6,6 +6,7 @@ package scenario
 
 import (
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/driver/noop"
 )
 
@@ -27,8 +28,9 @@ type Scenario struct {
 // Target names the driver and holds its block. Exactly the block named by
 // Driver must be present.
 type Target struct {
-	Driver string       `yaml:"driver" json:"driver"`
-	Noop   *noop.Config `yaml:"noop" json:"noop,omitempty"`
+	Driver string        `yaml:"driver" json:"driver"`
+	Noop   *noop.Config  `yaml:"noop" json:"noop,omitempty"`
+	MySQL  *mysql.Config `yaml:"mysql" json:"mysql,omitempty"`
 }
 
 // Executors.

@@ -1,12 +1,15 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/poolload/poolload/analysis"
 )
 
 // Limits a scenario must stay within.
@@ -44,6 +47,7 @@ type driverBlock struct {
 // (and its field in Target).
 var driverBlocks = []driverBlock{
 	{"noop", func(t *Target) blockValidator { return block(t.Noop) }},
+	{"mysql", func(t *Target) blockValidator { return block(t.MySQL) }},
 }
 
 // block turns a nil block pointer into a nil interface.
@@ -75,7 +79,7 @@ func (s *Scenario) Validate() []FieldError {
 	if s.Repeat < 1 || s.Repeat > MaxRepeat {
 		p.add("repeat", "must be between 1 and %d, got %d", MaxRepeat, s.Repeat)
 	}
-	validateThresholds(&p, s.Thresholds)
+	validateThresholds(&p, s.Thresholds, s.Variants)
 	if s.Output.Dir == "" {
 		p.add("output.dir", "required (a folder for the run records)")
 	}
@@ -238,9 +242,9 @@ func validateVariants(p *problems, vs []Variant) {
 	}
 }
 
-// validateThresholds checks only the shape; the expressions are parsed
-// where they are evaluated.
-func validateThresholds(p *problems, th map[string][]string) {
+// validateThresholds parses every expression now, so a typo fails before
+// the run instead of after it; a key scoped to a variant must name one.
+func validateThresholds(p *problems, th map[string][]string, variants []Variant) {
 	keys := make([]string, 0, len(th))
 	for k := range th {
 		keys = append(keys, k)
@@ -253,11 +257,26 @@ func validateThresholds(p *problems, th map[string][]string) {
 			continue
 		}
 		if len(th[k]) == 0 {
-			p.add(field, "needs at least one expression, such as \"p99 < 200ms\"")
+			p.add(field, "needs at least one expression, such as \"p(99) < 200ms\"")
 		}
 		for i, expr := range th[k] {
+			at := fmt.Sprintf("%s[%d]", field, i)
 			if strings.TrimSpace(expr) == "" {
-				p.add(fmt.Sprintf("%s[%d]", field, i), "must not be empty")
+				p.add(at, "must not be empty")
+				continue
+			}
+			t, err := analysis.ParseThreshold(k, expr)
+			var te *analysis.ThresholdError
+			switch {
+			case errors.As(err, &te) && te.Key:
+				p.add(field, "%s", err)
+			case err != nil:
+				p.add(at, "%s", err)
+			case t.Variant != "" && !hasVariant(variants, t.Variant):
+				p.add(field, "no variant is named %q", t.Variant)
+			}
+			if te != nil && te.Key {
+				break // one message per bad key
 			}
 		}
 	}
@@ -280,3 +299,12 @@ func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
 
 // nonNegative is true for a finite number of 0 or more.
 func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }
+
+func hasVariant(vs []Variant, name string) bool {
+	for _, v := range vs {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
+}

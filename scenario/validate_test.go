@@ -41,9 +41,9 @@ func TestValidate(t *testing.T) {
 		{"name starting with _", func(s *Scenario) { s.Name = "_a" },
 			[]fe{{"name", `"_a": use lowercase letters, digits, _ and -, starting with a letter or digit (names become tags in metrics.hlog)`}}},
 		{"no driver", func(s *Scenario) { s.Target.Driver = "" },
-			[]fe{{"target.driver", "required (one of noop)"}}},
-		{"unknown driver", func(s *Scenario) { s.Target.Driver = "mysql" },
-			[]fe{{"target.driver", `unknown driver "mysql" (one of noop)`}}},
+			[]fe{{"target.driver", "required (one of noop, mysql)"}}},
+		{"unknown driver", func(s *Scenario) { s.Target.Driver = "oracle" },
+			[]fe{{"target.driver", `unknown driver "oracle" (one of noop, mysql)`}}},
 		{"missing block", func(s *Scenario) { s.Target.Noop = nil },
 			[]fe{{"target.noop", "required when target.driver is noop"}}},
 		{"driver's own check", func(s *Scenario) { s.Target.Noop.ErrorRate = -1 },
@@ -90,9 +90,14 @@ func TestValidate(t *testing.T) {
 		{"output", func(s *Scenario) { s.Output = Output{Interval: driver.Duration(2 * time.Minute)} },
 			[]fe{{"output.dir", "required (a folder for the run records)"}, {"output.interval", "must be between 100ms and 1m, got 2m"}}},
 		{"thresholds", func(s *Scenario) {
-			s.Thresholds = map[string][]string{"latency": {"p99 < 1s", " "}, "errors": nil, "": {"x"}}
-		}, []fe{{"thresholds", "a metric name is empty"}, {"thresholds.errors", `needs at least one expression, such as "p99 < 200ms"`},
+			s.Thresholds = map[string][]string{"latency": {"p(99) < 1s", " "}, "errors": nil, "": {"x"}}
+		}, []fe{{"thresholds", "a metric name is empty"}, {"thresholds.errors", `needs at least one expression, such as "p(99) < 200ms"`},
 			{"thresholds.latency[1]", "must not be empty"}}},
+		{"threshold expressions", func(s *Scenario) {
+			s.Thresholds = map[string][]string{"latency": {"p99 < 5ms"}, "hot.blocked": {"p(95) < 1ms"}, "latncy": {"avg < 3"}}
+		}, []fe{{"thresholds.hot.blocked", `no variant is named "hot"`},
+			{"thresholds.latency[0]", `unknown aggregation "p99" (write p(99))`},
+			{"thresholds.latncy", `unknown metric "latncy" (one of latency, service, schedule_lag, blocked, connecting, dns, dial, handshake, wait, receiving, iterations, dropped_iterations, errors, interrupted)`}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,10 @@ type sampleState struct {
 // GaugeNames implements driver.Sampler.
 func (d *Driver) GaugeNames() []string { return append([]string(nil), gaugeNames...) }
 
+// GaugeNames lets the runner name the record's gauge columns before the
+// first pool is opened.
+func (c Config) GaugeNames() []string { return append([]string(nil), gaugeNames...) }
+
 // Sample implements driver.Sampler: pool gauges from DBStats and the
 // driver's counters, server gauges from one SHOW GLOBAL STATUS on the
 // monitoring connection (NaN if it fails, e.g. while the server is down).

@@ -1,0 +1,41 @@
+# poolload — see README.md. Every target works from a clean clone.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BIN     := bin/poolload
+PKGS    := ./...
+
+.PHONY: build test unit db lint bench demo fuzz clean
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/poolload
+
+# The whole suite, with the race detector, against the local MariaDB
+# (started here when it is down; tests that need it never skip).
+test: db
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+# Only what needs no database, quickly.
+unit:
+	$(GO) test -short -count=1 $(PKGS)
+
+db:
+	@bash .ci/ensure-mariadb
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fuzz:
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./scenario/
+
+# The harness's own cost, and side-by-side runs: see bench/README.md.
+bench: build
+	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./scenario/
+	$(GO) run ./bench/harness
+
+demo: build
+	./$(BIN) run scenarios/noop.yaml
+
+clean:
+	rm -rf bin

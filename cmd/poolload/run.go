@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/poolload/poolload/analysis"
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/plots"
+	"github.com/poolload/poolload/scenario"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a scenario and write a run record",
+		ArgsUsage: "FILE",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "directory for run records (default: the scenario's output.dir, else results)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no live status lines"},
+			&cli.Float64Flag{Name: "rate", Usage: "override the arrival rate (per time_unit; scales a ramp's peak to it)"},
+			&cli.DurationFlag{Name: "duration", Usage: "override the duration of a constant-arrival-rate load"},
+			&cli.IntFlag{Name: "vus", Usage: "override pre_allocated_vus (and raise max_vus to it)"},
+			&cli.BoolFlag{Name: "no-plots", Usage: "do not render plots into the record at the end"},
+		},
+		Action: runAction,
+	}
+}
+
+// loadScenario reads FILE and applies the flag overrides; every problem is
+// bad input.
+func loadScenario(c *cli.Context) (*scenario.Scenario, error) {
+	file, err := oneFile(c)
+	if err != nil {
+		return nil, err
+	}
+	s, err := scenario.Load(file)
+	if err != nil {
+		return nil, &exitError{code: exitBadInput, err: err}
+	}
+	o := scenario.Overrides{Rate: c.Float64("rate"), Duration: c.Duration("duration"), VUs: c.Int("vus")}
+	if err := s.ApplyOverrides(o); err != nil {
+		return nil, badInput("%v", err)
+	}
+	if errs := s.Validate(); len(errs) > 0 {
+		return nil, badInput("after the command-line overrides: %s: %s", errs[0].Field, errs[0].Msg)
+	}
+	return s, nil
+}
+
+func runAction(c *cli.Context) error {
+	s, err := loadScenario(c)
+	if err != nil {
+		return err
+	}
+	out := c.String("out")
+	if out == "" {
+		out = s.Output.Dir
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills at once
+
+	opener, release, err := s.OpenTarget(ctx)
+	defer release()
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("preparing the target: %w", err)}
+	}
+	w, err := createRecord(out, s)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	stdout := c.App.Writer
+	fmt.Fprintf(stdout, "poolload %s: %s → %s\n", version, s.Name, w.Dir())
+	r := &scenario.Runner{Scenario: s, Opener: opener, Out: w,
+		Log: func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) }}
+	if !c.Bool("quiet") {
+		r.Progress = newStatusPrinter(stdout, s).print
+	}
+	runErr := r.Run(ctx)
+	status := collector.StatusComplete
+	switch {
+	case runErr != nil:
+		status = collector.StatusFailed
+	case ctx.Err() != nil:
+		status = collector.StatusInterrupted
+		runErr = errors.New("interrupted: the record holds what was measured until then")
+	}
+	if err := w.Close(status, runErr); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	plot := !c.Bool("no-plots") && (s.Output.Plots == nil || *s.Output.Plots)
+	failed, err := summarize(c, w.Dir(), plot)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if runErr != nil {
+		return &exitError{code: exitFailed, err: runErr}
+	}
+	if failed {
+		return &exitError{code: exitThreshold, err: errors.New("some thresholds failed")}
+	}
+	return nil
+}
+
+// createRecord starts a run record in a fresh directory under out.
+func createRecord(out string, s *scenario.Scenario) (*collector.Writer, error) {
+	sc, err := json.Marshal(s.Redacted())
+	if err != nil {
+		return nil, fmt.Errorf("encoding the scenario: %w", err)
+	}
+	host, _ := os.Hostname()
+	now := time.Now()
+	info := collector.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
+		Host: host, Args: os.Args[1:], Scenario: sc, Started: now, Status: collector.StatusRunning,
+		Interval: s.Output.Interval, Gauges: s.GaugeNames()}
+	base := now.UTC().Format("20060102-150405") + "-" + s.Name
+	for i := 1; ; i++ {
+		info.ID = base
+		if i > 1 {
+			info.ID = fmt.Sprintf("%s-%d", base, i)
+		}
+		dir := filepath.Join(out, info.ID)
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return collector.Create(dir, info)
+		}
+	}
+}
+
+// summarize reads the record back from disk, as any later analysis would,
+// writes its summary and plots, prints the summary and the thresholds, and
+// says whether any threshold failed.
+func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
+	rec, err := collector.Open(dir)
+	if err != nil {
+		return false, err
+	}
+	sum := analysis.Summarize(rec)
+	if err := sum.Write(dir); err != nil {
+		return false, err
+	}
+	out := c.App.Writer
+	sum.WriteText(out)
+	failed := analysis.WriteThresholds(out, sum.Thresholds)
+	if plot {
+		files, err := plots.Render(rec, filepath.Join(dir, collector.PlotsDir))
+		if err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "poolload: plots: %v\n", err)
+		}
+		fmt.Fprintf(out, "\nplots: %d files in %s\n", len(files), filepath.Join(dir, collector.PlotsDir))
+	}
+	fmt.Fprintf(out, "record: %s\n", dir)
+	return failed, nil
+}

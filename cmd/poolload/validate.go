@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/poolload/poolload/scenario"
+)
+
+func validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check a scenario and print its plan, without touching the target",
+		ArgsUsage: "FILE",
+		Flags: []cli.Flag{
+			&cli.Float64Flag{Name: "rate", Usage: "override the arrival rate, as for run"},
+			&cli.DurationFlag{Name: "duration", Usage: "override the duration, as for run"},
+			&cli.IntFlag{Name: "vus", Usage: "override pre_allocated_vus, as for run"},
+		},
+		Action: func(c *cli.Context) error {
+			s, err := loadScenario(c)
+			if err != nil {
+				return err
+			}
+			printPlan(c.App.Writer, s)
+			return nil
+		},
+	}
+}
+
+// printPlan shows what run would do: one line per window, in run order.
+func printPlan(w io.Writer, s *scenario.Scenario) {
+	sched := scenario.ScheduleOf(&s.Load)
+	l := &s.Load
+	fmt.Fprintf(w, "%s: valid\n", s.File)
+	fmt.Fprintf(w, "  target     %s\n", s.Target.Driver)
+	fmt.Fprintf(w, "  load       %s, %d iterations over %v (%.1f/s on average)\n", l.Executor,
+		sched.Total(), sched.Duration(), float64(sched.Total())/sched.Duration().Seconds())
+	fmt.Fprintf(w, "  VUs        %d pre-allocated, up to %d; graceful stop %v\n", l.PreAllocatedVUs, l.MaxVUs, l.GracefulStop)
+	fmt.Fprintf(w, "  output     %s/<run-id>/, interval %v\n\n", s.Output.Dir, s.Output.Interval)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  #\tvariant\trep\tprelude\titerations\tmeasured\t")
+	var total time.Duration
+	for i, p := range s.Plan() {
+		pre, d := prelude(p.Variant)
+		total += d + sched.Duration()
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%d\t%v\t\n", i+1, p.Variant.Name, p.Rep, pre, sched.Total(), sched.Duration())
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n  about %v in all, plus connection setup and graceful stops\n", total)
+}
+
+func prelude(v *scenario.Variant) (string, time.Duration) {
+	var parts string
+	var d time.Duration
+	add := func(s string) {
+		if parts != "" {
+			parts += ", "
+		}
+		parts += s
+	}
+	if v.Prewarm > 0 {
+		add(fmt.Sprintf("prewarm %d", v.Prewarm))
+	}
+	if v.Warmup != nil {
+		add(fmt.Sprintf("warm-up %.0f/s for %v", v.Warmup.Rate, v.Warmup.Duration))
+		d += v.Warmup.Duration.D()
+	}
+	if v.Idle > 0 {
+		add(fmt.Sprintf("idle %v", v.Idle))
+		d += v.Idle.D()
+	}
+	if parts == "" {
+		parts = "none (cold)"
+	}
+	return parts, d
+}
