@@ -35,7 +35,7 @@ bench: build
 	$(GO) run ./bench/harness
 
 demo: build
-	./$(BIN) run scenarios/noop.yaml
+	./$(BIN) run scenarios/quickstart.yaml
 
 clean:
 	rm -rf bin

@@ -51,6 +51,9 @@ type Group struct {
 	Totals   collector.Totals  `json:"totals"`
 	Examples map[string]string `json:"error_examples,omitempty"`
 	Metrics  map[string]Stats  `json:"metrics"`
+	// ConnsOpened is the number of connections the pool opened during the
+	// measured window(s); nil when the driver has no pool to count.
+	ConnsOpened *int64 `json:"conns_opened,omitempty"`
 }
 
 // Summary is summary.json.
@@ -133,12 +136,35 @@ func windowGroup(r *collector.Record, w *collector.WindowInfo) Group {
 	if g.Seconds > 0 {
 		g.Rate = float64(w.Totals.Iterations) / g.Seconds
 	}
+	g.ConnsOpened = connsOpened(r.Series(w.Variant, w.Rep))
 	return g
+}
+
+// connsOpened sums the conns_opened gauge (a per-interval delta) over rows.
+func connsOpened(rows []collector.Row) *int64 {
+	var n int64
+	found := false
+	for _, row := range rows {
+		if v, ok := row.Values["conns_opened"]; ok {
+			n += int64(v)
+			found = true
+		}
+	}
+	if !found {
+		return nil
+	}
+	return &n
 }
 
 func addInto(v *Group, g *Group) {
 	v.Windows++
 	v.Seconds += g.Seconds
+	if g.ConnsOpened != nil {
+		if v.ConnsOpened == nil {
+			v.ConnsOpened = new(int64)
+		}
+		*v.ConnsOpened += *g.ConnsOpened
+	}
 	v.Offered += g.Offered
 	t := &v.Totals
 	t.Iterations += g.Totals.Iterations

@@ -47,6 +47,14 @@ func (s *Summary) WriteText(w io.Writer) {
 		row("  "+class, func(g *Group) string { return fmt.Sprint(g.Totals.ErrorsBy[class]) })
 	}
 	row("interrupted", func(g *Group) string { return fmt.Sprint(g.Totals.Interrupted) })
+	if s.Variants[0].ConnsOpened != nil {
+		row("conns opened in window", func(g *Group) string {
+			if g.ConnsOpened == nil {
+				return "-"
+			}
+			return fmt.Sprint(*g.ConnsOpened)
+		})
+	}
 	tw.Flush()
 
 	fmt.Fprintln(w)

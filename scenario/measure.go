@@ -24,10 +24,13 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	info.Planned = sched.Total()
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
 	info.Status = collector.StatusRunning
+	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
+	// Sample once before t0 and throw it away: the drivers' delta gauges
+	// (connections opened, pool waits) then count from t0, not from the
+	// prelude's prewarm.
+	it.sample(ctx)
 	w.Start()
 	info.Start = w.T0()
-
-	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

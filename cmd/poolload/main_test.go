@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/poolload/poolload/analysis"
 	"github.com/poolload/poolload/collector"
 )
 
@@ -118,9 +120,58 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// scenarioChecks hold each scenario to what its header promises.
+var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
+	"noop.yaml": func(t *testing.T, s *analysis.Summary) {
+		for _, g := range s.Variants {
+			// A stalled machine (2 cores, -race) may drop a few ticks.
+			if g.Totals.Dropped*100 > g.Totals.Iterations || g.Totals.Errors != 0 {
+				t.Errorf("%s: dropped %d, errors %d", g.Variant, g.Totals.Dropped, g.Totals.Errors)
+			}
+		}
+	},
+	"quickstart.yaml":   coldOpensWarmDoesNot,
+	"cold-vs-warm.yaml": coldOpensWarmDoesNot,
+	"pool-starvation.yaml": func(t *testing.T, s *analysis.Summary) {
+		by := s.Variants[0].Totals.DroppedBy
+		if by["pool"] == 0 || by["pool"] < by["target"] {
+			t.Errorf("drops by cause %v: want most charged to the pool", by)
+		}
+	},
+	"idle-timeout.yaml": func(t *testing.T, s *analysis.Summary) {
+		warm, idle := variant(t, s, "warm"), variant(t, s, "idle")
+		if *warm.ConnsOpened != 0 {
+			t.Errorf("warm opened %d connections in its window", *warm.ConnsOpened)
+		}
+		if *idle.ConnsOpened == 0 && idle.Totals.ErrorsBy["bad_connection"] == 0 {
+			t.Error("idle: no connection reopened and no bad_connection error after wait_timeout")
+		}
+	},
+}
+
+func coldOpensWarmDoesNot(t *testing.T, s *analysis.Summary) {
+	cold, warm := variant(t, s, "cold"), variant(t, s, "warm")
+	if cold.ConnsOpened == nil || *cold.ConnsOpened == 0 || *warm.ConnsOpened != 0 {
+		t.Errorf("connections opened in the window: cold %v, warm %v; want >0 and 0", cold.ConnsOpened, warm.ConnsOpened)
+	}
+	if warm.Metrics["connecting"].Max != 0 || cold.Metrics["connecting"].Max == 0 {
+		t.Errorf("connecting max: cold %v ms, warm %v ms", cold.Metrics["connecting"].Max, warm.Metrics["connecting"].Max)
+	}
+}
+
+func variant(t *testing.T, s *analysis.Summary, name string) *analysis.Group {
+	t.Helper()
+	for i := range s.Variants {
+		if s.Variants[i].Variant == name {
+			return &s.Variants[i]
+		}
+	}
+	t.Fatalf("no variant %q in the summary", name)
+	return nil
+}
+
 // TestScenariosRunAsDocumented keeps every scenario in scenarios/ working:
-// each must validate, and the ones that need nothing outside this machine
-// must run to completion.
+// each runs to completion and shows what its header says it shows.
 func TestScenariosRunAsDocumented(t *testing.T) {
 	files, _ := filepath.Glob("../../scenarios/*.yaml")
 	if len(files) == 0 {
@@ -128,13 +179,47 @@ func TestScenariosRunAsDocumented(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			code, stdout, stderr := runCLI(t, "run", "--quiet", "--out", t.TempDir(), f)
+			out := t.TempDir()
+			code, stdout, stderr := runCLI(t, "run", "--quiet", "--no-plots", "--out", out, f)
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 			}
 			if !strings.Contains(stdout, "(complete)") {
 				t.Errorf("summary does not say complete:\n%s", stdout)
 			}
+			check, ok := scenarioChecks[filepath.Base(f)]
+			if !ok {
+				t.Fatalf("no check for %s: add one to scenarioChecks", filepath.Base(f))
+			}
+			dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+			b, err := os.ReadFile(filepath.Join(dirs[0], collector.SummaryFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s analysis.Summary
+			if err := json.Unmarshal(b, &s); err != nil {
+				t.Fatal(err)
+			}
+			check(t, &s)
 		})
+	}
+}
+
+func TestPlotRendersARecord(t *testing.T) {
+	file := writeFile(t, "tiny.yaml", tinyScenario)
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	code, stdout, stderr := runCLI(t, "plot", dirs[0])
+	if code != exitOK || !strings.Contains(stdout, "latency.png") {
+		t.Fatalf("plot: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dirs[0], "plots", "percentiles.svg")); err != nil {
+		t.Error(err)
+	}
+	if code, _, _ := runCLI(t, "plot", t.TempDir()); code != exitBadInput {
+		t.Errorf("plot of a non-record: exit %d, want 2", code)
 	}
 }
