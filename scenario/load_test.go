@@ -210,7 +210,7 @@ func fullScenario() *Scenario {
 				{Target: 100, Duration: d(90 * time.Second)}, {Target: 0, Duration: d(5 * time.Second)}},
 			TimeUnit: d(100 * time.Millisecond), PreAllocatedVUs: 20, MaxVUs: 200, GracefulStop: 0,
 		},
-		Variants: []Variant{{Name: "cold"}, {Name: "warm", Prewarm: 16, Idle: d(2 * time.Second)},
+		Variants: []Variant{{Name: "cold"}, {Name: "warm", Idle: d(2 * time.Second)},
 			{Name: "warm_load", Warmup: &Warmup{Rate: 50, Duration: d(3 * time.Second)}}},
 		Repeat: 3,
 		Thresholds: map[string][]string{

@@ -75,7 +75,7 @@ func (s *Scenario) Validate() []FieldError {
 	p.name("name", s.Name)
 	s.Target.validate(&p)
 	s.Load.validate(&p)
-	validateVariants(&p, s.Variants)
+	validateVariants(&p, s.Variants, s.Target.Driver)
 	if s.Repeat < 1 || s.Repeat > MaxRepeat {
 		p.add("repeat", "must be between 1 and %d, got %d", MaxRepeat, s.Repeat)
 	}
@@ -218,7 +218,10 @@ func (l *LoadConfig) validateRamping(p *problems) {
 	}
 }
 
-func validateVariants(p *problems, vs []Variant) {
+// pooledDrivers are the drivers with a pool to prewarm.
+var pooledDrivers = map[string]bool{"mysql": true}
+
+func validateVariants(p *problems, vs []Variant, driverName string) {
 	seen := map[string]int{}
 	for i, v := range vs {
 		field := fmt.Sprintf("variants[%d]", i)
@@ -230,6 +233,9 @@ func validateVariants(p *problems, vs []Variant) {
 		}
 		if v.Prewarm < 0 {
 			p.add(field+".prewarm", "must be 0 or more, got %d", v.Prewarm)
+		}
+		if v.Prewarm > 0 && driverName != "" && !pooledDrivers[driverName] {
+			p.add(field+".prewarm", "the %s driver has no pool to prewarm (use warmup: for an unmeasured load phase)", driverName)
 		}
 		if w := v.Warmup; w != nil {
 			if !positive(w.Rate) {

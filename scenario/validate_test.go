@@ -16,7 +16,7 @@ func validScenario() *Scenario {
 		Target: Target{Driver: "noop", Noop: &noop.Config{}},
 		Load: LoadConfig{Executor: ConstantArrivalRate, Rate: 10, Duration: sec, TimeUnit: sec,
 			PreAllocatedVUs: 1, MaxVUs: 1, GracefulStop: sec},
-		Variants: []Variant{{Name: "cold"}, {Name: "warm", Prewarm: 4}},
+		Variants: []Variant{{Name: "cold"}, {Name: "warm", Warmup: &Warmup{Rate: 10, Duration: driver.Duration(time.Second)}}},
 		Repeat:   1,
 		Output:   Output{Dir: "results", Interval: sec},
 	}
@@ -93,6 +93,9 @@ func TestValidate(t *testing.T) {
 			s.Thresholds = map[string][]string{"latency": {"p(99) < 1s", " "}, "errors": nil, "": {"x"}}
 		}, []fe{{"thresholds", "a metric name is empty"}, {"thresholds.errors", `needs at least one expression, such as "p(99) < 200ms"`},
 			{"thresholds.latency[1]", "must not be empty"}}},
+		{"prewarm without a pool", func(s *Scenario) {
+			s.Variants = []Variant{{Name: "warm", Prewarm: 4}}
+		}, []fe{{"variants[0].prewarm", "the noop driver has no pool to prewarm (use warmup: for an unmeasured load phase)"}}},
 		{"threshold expressions", func(s *Scenario) {
 			s.Thresholds = map[string][]string{"latency": {"p99 < 5ms"}, "hot.blocked": {"p(95) < 1ms"}, "latncy": {"avg < 3"}}
 		}, []fe{{"thresholds.hot.blocked", `no variant is named "hot"`},
