@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/poolload/poolload/analysis"
 	"github.com/poolload/poolload/collector"
@@ -221,5 +223,45 @@ func TestPlotRendersARecord(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "plot", t.TempDir()); code != exitBadInput {
 		t.Errorf("plot of a non-record: exit %d, want 2", code)
+	}
+}
+
+// TestDeadDatabaseIsAClearFailure: a refusing or denying server fails the
+// run at once with a classified message, exit 1, and no password anywhere.
+func TestDeadDatabaseIsAClearFailure(t *testing.T) {
+	const secret = "s3cret-pw-9431"
+	scenario := `name: dead
+target:
+  driver: mysql
+  mysql:
+    dsn: "%s:` + secret + `@tcp(127.0.0.1:%s)/test"
+    connect_timeout: 2s
+    operations: [{sql: SELECT 1}]
+load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vus: 2}
+`
+	tests := []struct{ user, port, class string }{
+		{"root", "1", "connect_refused"},
+		{"poolload_nosuchuser", "3306", "access_denied"},
+	}
+	for _, tc := range tests {
+		file := writeFile(t, "dead.yaml", fmt.Sprintf(scenario, tc.user, tc.port))
+		out := t.TempDir()
+		start := time.Now()
+		code, stdout, stderr := runCLI(t, "run", "--out", out, file)
+		if code != exitFailed || !strings.Contains(stderr, tc.class) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming %s", tc.class, code, stderr, tc.class)
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Errorf("%s: took %v", tc.class, time.Since(start))
+		}
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("%s: the password was printed", tc.class)
+		}
+		filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+			if b, _ := os.ReadFile(p); err == nil && !d.IsDir() && strings.Contains(string(b), secret) {
+				t.Errorf("%s: the password is in %s", tc.class, p)
+			}
+			return nil
+		})
 	}
 }
