@@ -29,7 +29,7 @@ lint:
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./scenario/
 
-# The harness's own cost, and side-by-side runs: see bench/README.md.
+# The harness's own cost (README: "The harness's own cost").
 bench: build
 	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./scenario/
 	$(GO) run ./bench/harness
