@@ -14,7 +14,7 @@ import (
 
 func TestStartStop(t *testing.T) {
 	if _, _, err := find(); err != nil {
-		t.Skip(err)
+		t.Fatalf("mariadbd is needed for this test (apt-get install mariadb-server): %v", err)
 	}
 	start := time.Now()
 	s, err := Start(context.Background(), map[string]string{"max_connections": "5", "wait_timeout": "7"})

@@ -1,0 +1,77 @@
+package http
+
+import (
+	"io"
+	nethttp "net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/poolload/poolload/driver"
+)
+
+func TestValidate(t *testing.T) {
+	c := Config{
+		BaseURL: "ftp://x",
+		Requests: []Request{{Path: "items", Weight: -1, Method: "BREW"},
+			{Path: "/a/{nope()}", Headers: map[string]string{"A": "${POOLLOAD_UNSET_VAR}"}, Body: "${POOLLOAD_UNSET_VAR}"}},
+		ExpectStatus: []int{42},
+		MaxConns:     -1,
+	}
+	errs := c.Validate()
+	for _, k := range []string{"base_url", "requests[0].path", "requests[0].weight",
+		"requests[0].method", "requests[1].path", "requests[1].headers.A", "requests[1].body", "expect_status[0]", "max_conns"} {
+		if errs[k] == "" {
+			t.Errorf("no error for %s (got %v)", k, errs)
+		}
+	}
+	ok := Config{BaseURL: "http://127.0.0.1:8089", Requests: one("/items/{rand_int(1,10)}")}
+	if errs := ok.Validate(); len(errs) != 0 {
+		t.Errorf("valid config: %v", errs)
+	}
+	if _, err := (Config{}).Open(t.Context()); err == nil {
+		t.Error("Open of an empty config did not fail")
+	}
+}
+
+func TestPathGenerators(t *testing.T) {
+	parts, err := parsePath("/u/{vu()}/i/{iter()}/r/{rand_int(5,5)}/s/{seq()}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := driver.Trace{VU: 3, Iter: 7}
+	got := string(appendPath(nil, parts, &tr))
+	if !strings.HasPrefix(got, "/u/3/i/7/r/5/s/") || len(got) == len("/u/3/i/7/r/5/s/") {
+		t.Errorf("path = %q", got)
+	}
+	for _, bad := range []string{"/{", "/{rand_int(3,1)}", "/{uuid()}"} {
+		if _, err := parsePath(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestRequestMixAndContent(t *testing.T) {
+	t.Setenv("POOLLOAD_TEST_TOKEN", "t")
+	var mu sync.Mutex
+	seen := map[string]int{}
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen[r.Method+" "+r.URL.Path+" "+r.Header.Get("X-Token")+" "+string(b)]++
+		mu.Unlock()
+	})
+	d := open(t, Config{BaseURL: s.URL + "/", Requests: []Request{
+		{Name: "get", Path: "/a", Weight: 3},
+		{Name: "post", Method: "post", Path: "/b", Headers: map[string]string{"X-Token": "${POOLLOAD_TEST_TOKEN}"}, Body: "hi"},
+	}})
+	for i := range 400 {
+		if tr := run(d, uint64(i)); tr.Err != nil {
+			t.Fatal(tr.Err)
+		}
+	}
+	gets, posts := seen["GET /a  "], seen["POST /b t hi"]
+	if gets+posts != 400 || gets < 240 || gets > 360 {
+		t.Errorf("mix = %v, want about 300 GET /a and 100 POST /b", seen)
+	}
+}

@@ -1,0 +1,167 @@
+package http
+
+import (
+	"context"
+	"net"
+	nethttp "net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/driver"
+)
+
+func open(t *testing.T, cfg Config) *Driver {
+	t.Helper()
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func server(t *testing.T, h nethttp.HandlerFunc) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func one(path string) []Request { return []Request{{Name: "r", Path: path}} }
+
+func run(d *Driver, iter uint64) driver.Trace {
+	tr := driver.Trace{VU: 1}
+	tr.Reset(iter)
+	d.Iterate(context.Background(), &tr)
+	return tr
+}
+
+func TestNewThenReusedConnection(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) { w.Write([]byte("ok")) })
+	d := open(t, Config{BaseURL: s.URL, Requests: one("/")})
+	first := run(d, 0)
+	if first.Err != nil {
+		t.Fatal(first.Err)
+	}
+	if first.Blocked <= 0 || first.Connecting <= 0 || first.Dial <= 0 {
+		t.Errorf("new conn: blocked %v connecting %v dial %v, want > 0", first.Blocked, first.Connecting, first.Dial)
+	}
+	if first.Blocked < first.Connecting {
+		t.Errorf("blocked %v < connecting %v: blocked must include the dial", first.Blocked, first.Connecting)
+	}
+	second := run(d, 1)
+	if second.Err != nil {
+		t.Fatal(second.Err)
+	}
+	if second.Connecting != 0 || second.Dial != 0 {
+		t.Errorf("reused conn: connecting %v dial %v, want 0", second.Connecting, second.Dial)
+	}
+}
+
+func TestNoReuseDialsEveryTime(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) {})
+	d := open(t, Config{BaseURL: s.URL, Requests: one("/"), NoReuse: true})
+	for i := range 3 {
+		if tr := run(d, uint64(i)); tr.Err != nil || tr.Connecting <= 0 {
+			t.Fatalf("request %d: err %v connecting %v, want a new connection", i, tr.Err, tr.Connecting)
+		}
+	}
+}
+
+func TestWaitIsTimeToFirstByte(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		time.Sleep(20 * time.Millisecond)
+		w.Write([]byte("done"))
+	})
+	d := open(t, Config{BaseURL: s.URL, Requests: one("/")})
+	run(d, 0) // connect outside the measured request
+	tr := run(d, 1)
+	if tr.Err != nil {
+		t.Fatal(tr.Err)
+	}
+	if tr.Wait < 20*time.Millisecond || tr.Wait > 25*time.Millisecond {
+		t.Errorf("wait = %v, want 20–25ms", tr.Wait)
+	}
+}
+
+func TestErrorClasses(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		switch r.URL.Path {
+		case "/503":
+			w.WriteHeader(503)
+		case "/404":
+			w.WriteHeader(404)
+		case "/slow":
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+	cases := []struct {
+		url  string
+		path string
+		want driver.ErrorClass
+	}{
+		{s.URL, "/ok", driver.ClassNone},
+		{s.URL, "/503", driver.ClassHTTP5xx},
+		{s.URL, "/404", driver.ClassHTTP4xx},
+		{s.URL, "/slow", driver.ClassTimeout},
+		{"http://" + closedPort(t), "/", driver.ClassConnectRefused},
+	}
+	for _, c := range cases {
+		d := open(t, Config{BaseURL: c.url, Requests: one(c.path), Timeout: driver.Duration(50 * time.Millisecond)})
+		if tr := run(d, 0); tr.Class != c.want {
+			t.Errorf("%s: class %v (%v), want %v", c.path, tr.Class, tr.Err, c.want)
+		}
+	}
+}
+
+func TestExpectStatusAcceptsListed(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) { w.WriteHeader(404) })
+	d := open(t, Config{BaseURL: s.URL, Requests: one("/"), ExpectStatus: []int{404}})
+	if tr := run(d, 0); tr.Err != nil {
+		t.Errorf("404 listed in expect_status: got %v", tr.Err)
+	}
+}
+
+func TestInterrupted(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) { time.Sleep(200 * time.Millisecond) })
+	d := open(t, Config{BaseURL: s.URL, Requests: one("/")})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	tr := driver.Trace{VU: 1}
+	d.Iterate(ctx, &tr)
+	if tr.Class != driver.ClassInterrupted {
+		t.Errorf("class %v (%v), want interrupted", tr.Class, tr.Err)
+	}
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func BenchmarkIterate(b *testing.B) {
+	s := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) { w.Write([]byte("ok")) }))
+	defer s.Close()
+	d, err := New(Config{BaseURL: s.URL, Requests: one("/items/{rand_int(1,1000)}")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	tr := driver.Trace{VU: 1}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		tr.Reset(uint64(i))
+		d.Iterate(context.Background(), &tr)
+		if tr.Err != nil {
+			b.Fatal(tr.Err)
+		}
+	}
+}
