@@ -3,9 +3,11 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/http"
 )
 
 // teardownTimeout bounds the teardown statements at the end of a run, which
@@ -22,6 +24,8 @@ func (s *Scenario) OpenTarget(ctx context.Context) (driver.Opener, func(), error
 		return s.Target.Noop, func() {}, nil
 	case "mysql":
 		return openMySQL(ctx, s)
+	case "http":
+		return s.Target.HTTP, func() {}, nil
 	}
 	return nil, func() {}, fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
 }
@@ -66,5 +70,31 @@ func (s *Scenario) Redacted() *Scenario {
 		r := s.Target.MySQL.Redacted()
 		c.Target.MySQL = &r
 	}
+	if s.Target.HTTP != nil {
+		h := *s.Target.HTTP
+		h.Requests = make([]http.Request, len(s.Target.HTTP.Requests))
+		for i, r := range s.Target.HTTP.Requests {
+			r.Headers = redactHeaders(r.Headers)
+			h.Requests[i] = r
+		}
+		c.Target.HTTP = &h
+	}
 	return &c
+}
+
+// secretHeader matches header names whose values are credentials.
+var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|session|password`)
+
+func redactHeaders(in map[string]string) map[string]string {
+	if in == nil {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		if secretHeader.MatchString(k) {
+			v = "*****"
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -6,6 +6,7 @@ package scenario
 
 import (
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/http"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/driver/noop"
 )
@@ -31,6 +32,7 @@ type Target struct {
 	Driver string        `yaml:"driver" json:"driver"`
 	Noop   *noop.Config  `yaml:"noop" json:"noop,omitempty"`
 	MySQL  *mysql.Config `yaml:"mysql" json:"mysql,omitempty"`
+	HTTP   *http.Config  `yaml:"http" json:"http,omitempty"`
 }
 
 // Executors.

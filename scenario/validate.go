@@ -48,6 +48,7 @@ type driverBlock struct {
 var driverBlocks = []driverBlock{
 	{"noop", func(t *Target) blockValidator { return block(t.Noop) }},
 	{"mysql", func(t *Target) blockValidator { return block(t.MySQL) }},
+	{"http", func(t *Target) blockValidator { return block(t.HTTP) }},
 }
 
 // block turns a nil block pointer into a nil interface.

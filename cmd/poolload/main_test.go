@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	nethttp "net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,5 +265,42 @@ load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vu
 			}
 			return nil
 		})
+	}
+}
+
+// TestRunAgainstHTTP drives a local HTTP service and keeps its bearer
+// token out of the record.
+func TestRunAgainstHTTP(t *testing.T) {
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		time.Sleep(2 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	const token = "tok-8812-secret"
+	file := writeFile(t, "http.yaml", `name: web
+target:
+  driver: http
+  http:
+    base_url: `+srv.URL+`
+    requests:
+      - {path: "/item/{rand_int(1,10)}", headers: {Authorization: "Bearer `+token+`"}}
+load: {executor: constant-arrival-rate, rate: 100, duration: 1s, pre_allocated_vus: 5}
+`)
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+	if code != exitOK || !strings.Contains(stdout, "(complete)") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	b, _ := os.ReadFile(filepath.Join(dirs[0], collector.RunFile))
+	if strings.Contains(string(b), token) {
+		t.Error("the bearer token is in run.json")
+	}
+	rec, err := collector.Open(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := rec.Merged("default", 1, collector.Wait); w.TotalCount() != 100 || w.ValueAtQuantile(50) < 2e6 {
+		t.Errorf("wait: %d values, p50 %v", w.TotalCount(), time.Duration(w.ValueAtQuantile(50)))
 	}
 }
