@@ -1,0 +1,166 @@
+package analysis
+
+import (
+	"bytes"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/poolload/poolload/analysis/testrecord"
+)
+
+// healthyTarget is a 10-connection pool on a server with room to spare.
+func healthyTarget() map[string]string {
+	return map[string]string{"max_open": "10", "max_connections": "151", "baseline_threads_connected": "1",
+		"wait_timeout": "28800", "conn_max_idle_time": "0s", "conn_max_lifetime": "0s", "thread_cache_size": "151"}
+}
+
+// healthyRow is one second of a pool keeping up with 100/s easily.
+func healthyRow() map[string]float64 {
+	return map[string]float64{"iterations": 100, "service_p50_ms": 20, "blocked_p50_ms": 0,
+		"schedule_lag_p99_ms": 1, "pool_in_use": 3, "pool_wait_count": 0, "threads_running": 1,
+		"threads_connected": 11, "connections": 0, "threads_created": 0}
+}
+
+// with returns healthyRow with some columns changed.
+func with(kv map[string]float64) map[string]float64 {
+	r := healthyRow()
+	maps.Copy(r, kv)
+	return r
+}
+
+func TestDiagnose(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		target  map[string]string // changes to healthyTarget
+		offered float64
+		row     map[string]float64 // every second but the first
+		id, sev string             // "" for no finding
+		want    string             // in the recommendation
+	}{
+		{name: "healthy"},
+		{name: "generator", row: map[string]float64{"schedule_lag_p99_ms": 200},
+			id: "generator-saturated", sev: SevCritical, want: "less loaded machine"},
+		{name: "generator busy pool is not the generator", row: map[string]float64{"schedule_lag_p99_ms": 200, "pool_in_use": 10, "dropped_pool": 5}},
+		{name: "starvation", offered: 1000,
+			row: map[string]float64{"pool_in_use": 10, "pool_wait_count": 50, "dropped_pool": 20, "service_p50_ms": 100, "blocked_p50_ms": 80},
+			id:  "pool-starvation", sev: SevCritical, want: "max_open to 24 (Little's law: 1000/s × 20.0 ms hold"},
+		{name: "starvation server-bound", offered: 1000,
+			row: map[string]float64{"pool_in_use": 10, "pool_wait_count": 50, "dropped_pool": 20, "service_p50_ms": 100, "blocked_p50_ms": 80, "threads_running": 10},
+			id:  "pool-starvation", sev: SevCritical, want: "the server is busy executing"},
+		{name: "too few VUs", offered: 1000, row: map[string]float64{"dropped_vus": 30},
+			id: "too-few-vus", sev: SevWarning, want: "pre_allocated_vus to 30 (1000/s × 20.0 ms"},
+		{name: "idle deaths", target: map[string]string{"wait_timeout": "2"}, row: map[string]float64{"bad_conn_checks": 3},
+			id: "idle-connection-deaths", sev: SevWarning, want: "conn_max_idle_time to 1.5s"},
+		{name: "idle deaths with errors", target: map[string]string{"wait_timeout": "2"}, row: map[string]float64{"errors_bad_connection": 1},
+			id: "idle-connection-deaths", sev: SevCritical, want: "conn_max_idle_time to 1.5s"},
+		{name: "idle below wait_timeout", target: map[string]string{"wait_timeout": "2", "conn_max_idle_time": "1s"},
+			row: map[string]float64{"bad_conn_checks": 3}},
+		{name: "headroom", target: map[string]string{"max_open": "150"},
+			id: "server-connection-headroom", sev: SevCritical, want: "at or below 120"},
+		{name: "headroom near", target: map[string]string{"max_open": "125"},
+			id: "server-connection-headroom", sev: SevWarning, want: "max_connections to at least 158"},
+		{name: "too many connections", row: map[string]float64{"errors_too_many_connections": 2},
+			id: "server-connection-headroom", sev: SevCritical},
+		{name: "thread cache", target: map[string]string{"thread_cache_size": "4"},
+			row: map[string]float64{"connections": 20, "threads_created": 18, "threads_connected": 21},
+			id:  "thread-cache-misses", sev: SevInfo, want: "thread_cache_size to at least 21"},
+		{name: "thread cache only cold", row: map[string]float64{"connections": 20, "threads_created": 18, "threads_connected": 21}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tgt := healthyTarget()
+			maps.Copy(tgt, tc.target)
+			rows := append(testrecord.Rows("v", 0, 1, healthyRow()), testrecord.Rows("v", 1, 5, with(tc.row))...)
+			fs := Diagnose(testrecord.InMemory{Target: tgt, Offered: tc.offered, Rows: rows}.Record(), nil)
+			if tc.id == "" {
+				if len(fs) != 0 {
+					t.Fatalf("want no finding, got %+v", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].ID != tc.id || fs[0].Severity != tc.sev {
+				t.Fatalf("want one %s %s, got %+v", tc.sev, tc.id, fs)
+			}
+			if !strings.Contains(fs[0].Recommendation, tc.want) {
+				t.Errorf("recommendation %q lacks %q", fs[0].Recommendation, tc.want)
+			}
+			if fs[0].Statement == "" || fs[0].Evidence == "" {
+				t.Errorf("empty statement or evidence: %+v", fs[0])
+			}
+		})
+	}
+}
+
+func TestDiagnoseOrder(t *testing.T) {
+	tgt := healthyTarget()
+	tgt["thread_cache_size"] = "4"
+	// A thread-cache miss (info) and a lagging generator (critical): the
+	// critical one comes first.
+	rows := testrecord.Rows("v", 0, 5, with(map[string]float64{"schedule_lag_p99_ms": 200,
+		"connections": 20, "threads_created": 18, "threads_connected": 21}))
+	fs := Diagnose(testrecord.InMemory{Target: tgt, Rows: rows}.Record(), nil)
+	if len(fs) != 2 || fs[0].ID != "generator-saturated" || fs[1].ID != "thread-cache-misses" {
+		t.Fatalf("got %+v", fs)
+	}
+}
+
+func TestWriteFindings(t *testing.T) {
+	var b bytes.Buffer
+	WriteFindings(&b, nil)
+	if s := b.String(); !strings.Contains(s, "no problem found") || !strings.Contains(s, "pool starvation") {
+		t.Errorf("healthy output: %q", s)
+	}
+	b.Reset()
+	WriteFindings(&b, []Finding{{ID: "pool-starvation", Severity: SevCritical, Statement: "too small",
+		Evidence: "pinned", Recommendation: "set max_open to 24"}})
+	for _, want := range []string{"[critical] pool-starvation: too small", "evidence: pinned", "do: set max_open to 24"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestDiagnoseColdStart(t *testing.T) {
+	warm := testrecord.Rows("warm", 0, 4, with(map[string]float64{"latency_p99_ms": 12, "pool_in_use": 9}))
+	for _, tc := range []struct {
+		name    string
+		first   map[string]float64 // the cold run's first second
+		id, sev string
+	}{
+		{"slow while opening", map[string]float64{"latency_p99_ms": 40, "conns_opened": 9, "connecting_p99_ms": 25, "blocked_p99_ms": 26},
+			"cold-start-penalty", SevInfo},
+		{"drops while opening", map[string]float64{"latency_p99_ms": 12, "conns_opened": 9, "dropped": 5}, "cold-start-penalty", SevWarning},
+		{"no slower than warm", map[string]float64{"latency_p99_ms": 12.5, "conns_opened": 9}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cold := append(testrecord.Rows("cold", 0, 1, with(tc.first)),
+				testrecord.Rows("cold", 1, 3, with(map[string]float64{"latency_p99_ms": 12}))...)
+			rec := testrecord.InMemory{Target: healthyTarget(), Rows: append(cold, warm...),
+				Prewarmed: map[string]int{"warm": 32}}.Record()
+			fs := Diagnose(rec, nil)
+			if tc.id == "" {
+				if len(fs) != 0 {
+					t.Fatalf("want none, got %+v", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].ID != tc.id || fs[0].Severity != tc.sev ||
+				!strings.Contains(fs[0].Recommendation, "pre-warm 9 connections") {
+				t.Fatalf("got %+v", fs)
+			}
+		})
+	}
+}
+
+func TestDiagnoseLeak(t *testing.T) {
+	// 10 connections leak over the first 3 s, then nothing completes.
+	rows := testrecord.Rows("v", 0, 2, with(map[string]float64{"pool_in_use": 5}))
+	rows = append(rows, testrecord.Rows("v", 2, 1, with(map[string]float64{"pool_in_use": 10, "pool_wait_count": 20}))...)
+	rows = append(rows, testrecord.Rows("v", 3, 4, with(map[string]float64{"pool_in_use": 10, "pool_wait_count": 100,
+		"iterations": 0, "dropped_pool": 100}))...)
+	fs := Diagnose(testrecord.InMemory{Target: healthyTarget(), Rows: rows}.Record(), nil)
+	if len(fs) != 1 || fs[0].ID != "connection-leak" || !strings.Contains(fs[0].Evidence, "at 2 s after 300 iterations") ||
+		!strings.Contains(fs[0].Recommendation, "about 30 per connection") {
+		t.Fatalf("got %+v", fs)
+	}
+}

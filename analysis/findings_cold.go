@@ -1,0 +1,84 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/poolload/poolload/collector"
+)
+
+// checkColdStart compares a variant that started with an empty pool with
+// one that was pre-warmed. When the cold one is slower or drops more only
+// in the seconds it opened connections, and most of its blocked time was
+// connecting, the penalty is connection setup, and pre-warming as many
+// connections as the warm run used removes it.
+func checkColdStart(d *diag) *Finding {
+	cold, warm := d.coldWarm()
+	if cold == "" || warm == "" {
+		return nil
+	}
+	var coldRows, opening, warmRows []collector.Row
+	for _, w := range d.windows {
+		switch w.variant {
+		case cold:
+			coldRows = append(coldRows, w.rows...)
+			for _, r := range w.rows {
+				if val(r, "conns_opened") > 0 {
+					opening = append(opening, r)
+				}
+			}
+		case warm:
+			warmRows = append(warmRows, w.rows...)
+		}
+	}
+	if len(opening) == 0 || len(warmRows) == 0 {
+		return nil
+	}
+	// Against the warm run's worst second, not its median: one slow
+	// interval in the cold window is noise unless it beats every warm one.
+	worst, peak, warmP99 := 0.0, 0.0, 0.0
+	for _, r := range opening {
+		worst = math.Max(worst, val(r, "latency_p99_ms"))
+	}
+	for _, r := range warmRows {
+		peak = math.Max(peak, val(r, "pool_in_use"))
+		warmP99 = math.Max(warmP99, val(r, "latency_p99_ms"))
+	}
+	extraLat := worst - warmP99
+	extraDrops := total(coldRows, "dropped") - total(warmRows, "dropped")
+	if !(extraLat >= 1 && extraLat > 0.2*warmP99) && extraDrops <= 0 {
+		return nil
+	}
+	sev := SevInfo
+	if extraDrops > 0 {
+		sev = SevWarning // the cold start cost iterations, not just time
+	}
+	share := colMedian(opening, "connecting_p99_ms") / colMedian(opening, "blocked_p99_ms")
+	return &Finding{ID: "cold-start-penalty", Severity: sev,
+		Statement: fmt.Sprintf("%s is slower than %s while it opens connections: the cost is connection setup", cold, warm),
+		Evidence: fmt.Sprintf("%s opened %.0f connections in %d intervals (%s); latency p99 up to %.1f ms vs at most %.1f ms for %s; "+
+			"connecting is %.0f%% of the p99 blocked time there; %+.0f dropped iterations vs %s",
+			cold, total(opening, "conns_opened"), len(opening), span(opening), worst, warmP99, warm, 100*share, extraDrops, warm),
+		Recommendation: fmt.Sprintf("pre-warm %.0f connections at start-up (the warm run's peak pool_in_use), e.g. prewarm: %.0f", peak, peak)}
+}
+
+// coldWarm names a variant that never pre-warmed and one that did.
+func (d *diag) coldWarm() (cold, warm string) {
+	pre := map[string]int{}
+	var order []string
+	for _, w := range d.rec.Info.Windows {
+		if _, ok := pre[w.Variant]; !ok {
+			order = append(order, w.Variant)
+		}
+		pre[w.Variant] = max(pre[w.Variant], w.Prelude.Prewarmed)
+	}
+	for _, v := range order {
+		if pre[v] == 0 && cold == "" {
+			cold = v
+		}
+		if pre[v] > 0 && warm == "" {
+			warm = v
+		}
+	}
+	return cold, warm
+}

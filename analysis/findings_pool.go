@@ -1,0 +1,141 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/poolload/poolload/collector"
+)
+
+// Thresholds of the signatures. They are deliberately coarse: a finding
+// should be obvious in the numbers it quotes.
+const (
+	// lagHighMs is the schedule-lag p99 above which the generator is late
+	// enough to distort latency (iterations start that much after their
+	// intended time).
+	lagHighMs = 50
+	// headroom is the margin on a Little's-law pool size, for bursts.
+	headroom = 1.2
+	// vuHeadroom is the margin on a VU count computed from service time.
+	vuHeadroom = 1.5
+)
+
+// checkGenerator finds seconds where the harness, not the target, was the
+// bottleneck: iterations started late while the pool still had free
+// connections and nothing was dropped for it. Then every latency is
+// suspect, so this is critical.
+func checkGenerator(d *diag) *Finding {
+	maxOpen, hasMax := d.num("max_open")
+	for _, w := range d.windows {
+		var late []collector.Row
+		worst := 0.0
+		for _, r := range w.rows {
+			lag := val(r, "schedule_lag_p99_ms")
+			if !(lag >= lagHighMs) || val(r, "dropped_pool") > 0 {
+				continue
+			}
+			if hasMax && val(r, "pool_in_use") >= maxOpen {
+				continue // the pool was busy: the target may be what held VUs back
+			}
+			late = append(late, r)
+			worst = math.Max(worst, lag)
+		}
+		if len(late) < 2 {
+			continue
+		}
+		return &Finding{ID: "generator-saturated", Severity: SevCritical,
+			Statement: "The load generator fell behind its schedule while the target was idle; the numbers of this run are not to be trusted",
+			Evidence: fmt.Sprintf("%s: schedule_lag p99 ≥ %d ms in %d of %d seconds (worst %.0f ms, %s) with no drops charged to the pool",
+				w.where(), lagHighMs, len(late), len(w.rows), worst, span(late)),
+			Recommendation: "run poolload on a less loaded machine (or give it more CPUs), or lower the rate, and run again"}
+	}
+	return nil
+}
+
+// checkStarvation finds a pool pinned at max_open while VUs queue for a
+// connection. The size advice is Little's law: connections in use =
+// arrival rate × hold time, where the hold time is approximated by the
+// median service time minus the median time blocked on the pool.
+func checkStarvation(d *diag) *Finding {
+	maxOpen, ok := d.num("max_open")
+	if !ok || maxOpen <= 0 {
+		return nil
+	}
+	for _, w := range d.windows {
+		if leakStart(w, maxOpen) >= 0 {
+			continue // a leak, not a size problem: checkLeak says so
+		}
+		var pinned []collector.Row
+		for _, r := range w.rows {
+			if val(r, "pool_in_use") >= maxOpen && val(r, "pool_wait_count") > 0 {
+				pinned = append(pinned, r)
+			}
+		}
+		drops := total(w.rows, "dropped_pool")
+		if len(pinned) < 2 || (drops == 0 && !(colMedian(pinned, "blocked_p50_ms") > 0)) {
+			continue
+		}
+		return starvationFinding(d, w, pinned, maxOpen, drops)
+	}
+	return nil
+}
+
+func starvationFinding(d *diag, w *window, pinned []collector.Row, maxOpen, drops float64) *Finding {
+	svc, blk := colMedian(pinned, "service_p50_ms"), colMedian(pinned, "blocked_p50_ms")
+	hold := svc - blk
+	f := &Finding{ID: "pool-starvation", Severity: SevCritical,
+		Statement: fmt.Sprintf("The pool of %.0f connections is too small for the load", maxOpen),
+		Evidence: fmt.Sprintf("%s: pool_in_use at max_open=%.0f in %d of %d seconds (%s), %.0f waits for a connection, "+
+			"median blocked %.0f ms of %.0f ms service, %.0f iterations dropped for pool starvation",
+			w.where(), maxOpen, len(pinned), len(w.rows), span(pinned), total(pinned, "pool_wait_count"), blk, svc, drops)}
+	if w.offered > 0 && hold > 0 {
+		need := w.offered * hold / 1000
+		size := math.Ceil(need * headroom)
+		f.Recommendation = fmt.Sprintf("set max_open to %.0f (Little's law: %.0f/s × %.1f ms hold = %.1f connections, +20%% headroom)",
+			size, w.offered, hold, need)
+	} else {
+		f.Recommendation = "raise max_open (the offered rate or hold time is unknown, so no size can be computed)"
+	}
+	// The queries themselves running on the server means a bigger pool
+	// only moves the queue there.
+	if run := colMedian(pinned, "threads_running"); run >= 0.8*maxOpen {
+		f.Recommendation += fmt.Sprintf("; but Threads_running is %.0f of %.0f connections: the server is busy executing, "+
+			"so it may be the limit — check its CPU and slow queries before growing the pool", run, maxOpen)
+	}
+	return f
+}
+
+// checkVUs finds drops charged to VU allocation while the target kept up:
+// the generator had too few VUs ready for the rate. The advice is Little's
+// law on VUs: rate × median service time, with headroom.
+func checkVUs(d *diag) *Finding {
+	for _, w := range d.windows {
+		vus := total(w.rows, "dropped_vus")
+		other := total(w.rows, "dropped_pool") + total(w.rows, "dropped_target")
+		if vus == 0 || vus <= other {
+			continue // the target's own drops explain the run better
+		}
+		var hit []collector.Row
+		for _, r := range w.rows {
+			if val(r, "dropped_vus") > 0 {
+				hit = append(hit, r)
+			}
+		}
+		svc := colMedian(w.rows, "service_p50_ms")
+		f := &Finding{ID: "too-few-vus", Severity: SevWarning,
+			Statement: "Iterations were dropped because too few VUs were allocated, not because the target was slow",
+			Evidence: fmt.Sprintf("%s: %.0f iterations dropped for VU allocation in %d seconds (%s), %.0f for the pool or target; median service %.1f ms",
+				w.where(), vus, len(hit), span(hit), other, svc)}
+		if w.offered > 0 && svc > 0 {
+			n := math.Ceil(w.offered * svc / 1000 * vuHeadroom)
+			f.Recommendation = fmt.Sprintf("set pre_allocated_vus to %.0f (%.0f/s × %.1f ms median service × 1.5)", n, w.offered, svc)
+			if d.load.PreAllocatedVUs > 0 {
+				f.Recommendation += fmt.Sprintf(", now %d", d.load.PreAllocatedVUs)
+			}
+		} else {
+			f.Recommendation = "raise pre_allocated_vus"
+		}
+		return f
+	}
+	return nil
+}

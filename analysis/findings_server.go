@@ -1,0 +1,150 @@
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+)
+
+// checkIdleDeaths finds connections the server closed while they sat idle
+// in the pool: the pool keeps them longer than the server's wait_timeout
+// (or forever), and the driver then met dead connections. Only the
+// configuration is not enough; a bad connection must have been seen.
+func checkIdleDeaths(d *diag) *Finding {
+	wt := d.waitTimeout()
+	if wt <= 0 {
+		return nil
+	}
+	idle, _ := d.dur("conn_max_idle_time")
+	life, _ := d.dur("conn_max_lifetime")
+	outlives := func(v time.Duration) bool { return v <= 0 || v >= wt }
+	// Either limit below wait_timeout retires a connection before the
+	// server kills it.
+	if !outlives(idle) || !outlives(life) {
+		return nil
+	}
+	for _, w := range d.windows {
+		checks, errs := total(w.rows, "bad_conn_checks"), total(w.rows, "errors_bad_connection")
+		if checks+errs == 0 {
+			continue
+		}
+		sev := SevWarning
+		if errs > 0 {
+			sev = SevCritical // iterations failed, not just retried
+		}
+		// Below wait_timeout with a margin for clock and sampling skew.
+		rec := wt * 3 / 4
+		if rec >= 10*time.Second {
+			rec = rec.Truncate(time.Second)
+		}
+		var hit []collector.Row
+		for _, r := range w.rows {
+			if val(r, "bad_conn_checks") > 0 || val(r, "errors_bad_connection") > 0 {
+				hit = append(hit, r)
+			}
+		}
+		return &Finding{ID: "idle-connection-deaths", Severity: sev,
+			Statement: "The pool keeps idle connections longer than the server's wait_timeout, and the server closed some of them",
+			Evidence: fmt.Sprintf("%s: wait_timeout=%s, conn_max_idle_time=%s, conn_max_lifetime=%s; %.0f dead connections found by the driver, %.0f bad_connection errors (%s)",
+				w.where(), wt, unsetDur(idle), unsetDur(life), checks, errs, span(hit)),
+			Recommendation: fmt.Sprintf("set conn_max_idle_time to %s (below wait_timeout=%s)", rec, wt)}
+	}
+	return nil
+}
+
+// waitTimeout is the server's wait_timeout. A value the scenario sets on a
+// managed server wins over the reported one: the target reports the
+// session value of a connection opened before the variable was set.
+func (d *diag) waitTimeout() time.Duration {
+	var sc struct {
+		Target struct {
+			MySQL struct {
+				ServerVars map[string]string `json:"server_vars"`
+			} `json:"mysql"`
+		} `json:"target"`
+	}
+	_ = json.Unmarshal(d.rec.Info.Scenario, &sc)
+	if v, err := strconv.ParseFloat(sc.Target.MySQL.ServerVars["wait_timeout"], 64); err == nil && v > 0 {
+		return time.Duration(v * float64(time.Second))
+	}
+	if v, ok := d.num("wait_timeout"); ok && v > 0 {
+		return time.Duration(v * float64(time.Second))
+	}
+	return 0
+}
+
+func unsetDur(v time.Duration) string {
+	if v <= 0 {
+		return "unset"
+	}
+	return v.String()
+}
+
+// checkHeadroom compares the pool with the server's max_connections, and
+// looks for the server refusing connections outright.
+func checkHeadroom(d *diag) *Finding {
+	maxConn, ok := d.num("max_connections")
+	maxOpen, ok2 := d.num("max_open")
+	var refused, aborted float64
+	for _, w := range d.windows {
+		refused += total(w.rows, "errors_too_many_connections")
+		aborted += total(w.rows, "aborted_connects")
+	}
+	known := ok && ok2 && maxConn > 0
+	if !known && refused == 0 {
+		return nil
+	}
+	base, _ := d.num("baseline_threads_connected")
+	avail := maxConn - base // connections other clients already hold
+	sev := ""
+	switch {
+	case refused > 0 || (known && maxOpen >= avail):
+		sev = SevCritical
+	case aborted > 0 || (known && maxOpen > 0 && maxOpen >= 0.8*avail):
+		sev = SevWarning
+	default:
+		return nil
+	}
+	f := &Finding{ID: "server-connection-headroom", Severity: sev,
+		Statement: "The pool can ask for about as many connections as the server allows",
+		Evidence: fmt.Sprintf("max_open=%.0f, max_connections=%.0f with %.0f already connected at start; %.0f too_many_connections errors, %.0f aborted connects",
+			maxOpen, maxConn, base, refused, aborted),
+		Recommendation: fmt.Sprintf("keep max_open × instances at or below %.0f (80%% of the free connections), or raise max_connections to at least %.0f",
+			math.Floor(0.8*avail), math.Ceil(maxOpen/0.8+base))}
+	if !known {
+		f.Recommendation = "lower max_open × instances below the server's max_connections, or raise max_connections"
+	}
+	return f
+}
+
+// checkThreadCache finds the server creating a thread for most new
+// connections: its thread cache is too small for the pool's churn.
+func checkThreadCache(d *diag) *Finding {
+	for _, w := range d.windows {
+		conns, created := total(w.rows, "connections"), total(w.rows, "threads_created")
+		// Below ten connections a fresh server's empty cache explains it.
+		if conns < 10 || created < 0.5*conns {
+			continue
+		}
+		peak := 0.0
+		for _, r := range w.rows {
+			peak = math.Max(peak, val(r, "threads_connected"))
+		}
+		// A cache that can hold every connected thread is only cold (a
+		// fresh server starts empty); it misses for good only when smaller.
+		cache, ok := d.num("thread_cache_size")
+		if !ok || cache >= peak {
+			continue
+		}
+		return &Finding{ID: "thread-cache-misses", Severity: SevInfo,
+			Statement: "The server created a new thread for most new connections",
+			Evidence: fmt.Sprintf("%s: %.0f threads created for %.0f connections (%s), thread_cache_size=%.0f",
+				w.where(), created, conns, span(w.rows), cache),
+			Recommendation: fmt.Sprintf("set thread_cache_size to at least %.0f (peak Threads_connected), or keep connections open longer", peak)}
+	}
+	return nil
+}
