@@ -187,15 +187,20 @@ func (w *window) where() string {
 	return w.variant
 }
 
+// checkedNames lists what Diagnose checks, for a healthy run's report.
+func checkedNames() string {
+	names := make([]string, len(checks))
+	for i, c := range checks {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
+
 // WriteFindings prints findings for a terminal, at most about one screen;
 // with none it says what was checked.
 func WriteFindings(w io.Writer, fs []Finding) {
 	if len(fs) == 0 {
-		names := make([]string, len(checks))
-		for i, c := range checks {
-			names[i] = c.name
-		}
-		fmt.Fprintf(w, "FINDINGS  no problem found (checked: %s)\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "FINDINGS  no problem found (checked: %s)\n", checkedNames())
 		return
 	}
 	fmt.Fprintln(w, "FINDINGS")

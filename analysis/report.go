@@ -170,8 +170,7 @@ func writeThresholdsMD(b *bytes.Buffer, results []Result) {
 func writeFindingsMD(b *bytes.Buffer, fs []Finding) {
 	b.WriteString("## Findings\n\n")
 	if len(fs) == 0 {
-		b.WriteString("_No findings: poolload has no diagnostics stage yet, so their absence says nothing about the pool. " +
-			"Read the comparison and the plots._\n\n")
+		fmt.Fprintf(b, "_No problem found. Checked: %s._\n\n", checkedNames())
 		return
 	}
 	for _, f := range fs {

@@ -50,7 +50,7 @@ func TestMarkdownReport(t *testing.T) {
 		"| latency p99 | 2.00ms | 2.00ms | 1.00 | [0, 0] | not significant |",
 		"**time to steady state** (cold): 0s",
 		"| ✗ | latency | `p(99) < 1ms` | p(99)=2.00ms |",
-		"## Findings\n\n_No findings: poolload has no diagnostics stage yet",
+		"## Findings\n\n_No problem found. Checked: generator saturation",
 		"![latency over time](plots/latency_over_time.png)",
 	} {
 		if !strings.Contains(md, want) {
@@ -77,7 +77,7 @@ func TestReportFindings(t *testing.T) {
 			t.Errorf("findings lack %q:\n%s", want, b.String())
 		}
 	}
-	if strings.Contains(b.String(), "no diagnostics stage") {
+	if strings.Contains(b.String(), "No problem found") {
 		t.Error("the placeholder is shown although there are findings")
 	}
 }

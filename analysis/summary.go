@@ -126,6 +126,7 @@ func Summarize(r *collector.Record) *Summary {
 	if th, err := ThresholdsOf(r); err == nil {
 		s.Thresholds = Evaluate(r, th)
 	}
+	s.Findings = Diagnose(r, s)
 	return s
 }
 

@@ -141,6 +141,9 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 		if by["pool"] == 0 || by["pool"] < by["target"] {
 			t.Errorf("drops by cause %v: want most charged to the pool", by)
 		}
+		if len(s.Findings) == 0 || s.Findings[0].ID != "pool-starvation" {
+			t.Errorf("findings %+v: want pool-starvation first", s.Findings)
+		}
 	},
 	"idle-timeout.yaml": func(t *testing.T, s *analysis.Summary) {
 		warm, idle := variant(t, s, "warm"), variant(t, s, "idle")

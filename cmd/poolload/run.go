@@ -150,6 +150,8 @@ func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
 	}
 	out := c.App.Writer
 	sum.WriteText(out)
+	fmt.Fprintln(out)
+	analysis.WriteFindings(out, sum.Findings)
 	failed := analysis.WriteThresholds(out, sum.Thresholds)
 	if plot {
 		files, err := plots.Render(rec, filepath.Join(dir, collector.PlotsDir))
