@@ -20,17 +20,13 @@ func checkCommand() *cli.Command {
 }
 
 func checkAction(c *cli.Context) error {
-	dirs, err := recordArgs(c, 1)
-	if err != nil {
-		return err
-	}
-	rec, err := openRecord(dirs[0])
+	dir, rec, err := theRecord(c)
 	if err != nil {
 		return err
 	}
 	th, err := analysis.ThresholdsOf(rec)
 	if err != nil {
-		return badInput("%s: %w", dirs[0], err)
+		return badInput("%s: %w", dir, err)
 	}
 	if len(th) == 0 {
 		fmt.Fprintln(c.App.Writer, "no thresholds: the scenario of this record sets none")
@@ -62,6 +58,16 @@ func recordArgs(c *cli.Context, n int) ([]string, error) {
 			c.Command.Name, args[n-1], args[n:], c.Command.ArgsUsage)
 	}
 	return args, nil
+}
+
+// theRecord reads the single RUN argument's record.
+func theRecord(c *cli.Context) (string, *collector.Record, error) {
+	dirs, err := recordArgs(c, 1)
+	if err != nil {
+		return "", nil, err
+	}
+	rec, err := openRecord(dirs[0])
+	return dirs[0], rec, err
 }
 
 // openRecord reads the run record in dir; anything that is not one is bad

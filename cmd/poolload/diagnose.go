@@ -22,11 +22,7 @@ func diagnoseCommand() *cli.Command {
 }
 
 func diagnoseAction(c *cli.Context) error {
-	dirs, err := recordArgs(c, 1)
-	if err != nil {
-		return err
-	}
-	rec, err := openRecord(dirs[0])
+	_, rec, err := theRecord(c)
 	if err != nil {
 		return err
 	}

@@ -19,12 +19,7 @@ func plotCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "directory for the plots (default RUN/plots)"},
 		},
 		Action: func(c *cli.Context) error {
-			args, err := recordArgs(c, 1)
-			if err != nil {
-				return err
-			}
-			dir := args[0]
-			rec, err := openRecord(dir)
+			dir, rec, err := theRecord(c)
 			if err != nil {
 				return err
 			}
