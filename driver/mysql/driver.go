@@ -146,7 +146,7 @@ func (d *Driver) readFacts(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, d.queryTimeout)
 	defer cancel()
 	var version, maxConns, waitTimeout, threadCache string
-	err := d.mon.QueryRowContext(ctx, "SELECT VERSION(), @@max_connections, @@wait_timeout, @@thread_cache_size").
+	err := d.mon.QueryRowContext(ctx, "SELECT VERSION(), @@max_connections, @@GLOBAL.wait_timeout, @@thread_cache_size").
 		Scan(&version, &maxConns, &waitTimeout, &threadCache)
 	if err != nil {
 		return fmt.Errorf("reading server variables: %w", err)

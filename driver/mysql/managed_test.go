@@ -107,6 +107,11 @@ func waitTimeout(t *testing.T, base *Config) {
 	// driver's log lines and Describe never carry it.
 	var log strings.Builder
 	checked := open(Config{DSN: userWithPassword(t, base), Log: &log})
+	// The monitoring session sets its own wait_timeout; run.json must get
+	// the server's.
+	if got := checked.Describe(context.Background())["wait_timeout"]; got != "1" {
+		t.Errorf("Describe wait_timeout = %q, want the server's 1", got)
+	}
 	uncheckedCfg := *base
 	uncheckedCfg.Params = map[string]string{"checkConnLiveness": "false"}
 	unchecked := open(uncheckedCfg)
