@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/poolload/poolload/clock"
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 )
@@ -147,7 +148,7 @@ func (w *Window) loop(ctx context.Context) bool {
 		if !ok {
 			return true
 		}
-		if !waitUntil(ctx, timer, w.t0, at) {
+		if !clock.WaitUntil(ctx, timer, w.t0, at) {
 			return false
 		}
 		if v := w.takeIdle(); v != nil {

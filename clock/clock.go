@@ -1,4 +1,7 @@
-package scenario
+// Package clock waits for instants with microsecond precision, for the
+// arrival scheduler and the network emulator, where Go's timers alone
+// would add up to a millisecond of error.
+package clock
 
 import (
 	"context"
@@ -8,7 +11,7 @@ import (
 )
 
 // Go's timers wake up to a millisecond late on Linux, which would put a
-// millisecond of schedule lag on every tick of a fast schedule. So waitUntil
+// millisecond of schedule lag on every tick of a fast schedule. So WaitUntil
 // sleeps on a timer only for the part of the wait that is far away, then on
 // nanosleep (tens of microseconds late, and it does not spin a core), and
 // yields the processor for the last few microseconds.
@@ -17,9 +20,11 @@ const (
 	fineMargin   = 40 * time.Microsecond   // nanosleeps end this early
 )
 
-// waitUntil blocks until time.Since(t0) >= at or ctx is done, and says
-// whether the deadline was reached.
-func waitUntil(ctx context.Context, timer *time.Timer, t0 time.Time, at time.Duration) bool {
+// WaitUntil blocks until time.Since(t0) >= at or ctx is done, and says
+// whether the deadline was reached. timer must be stopped and drained, and
+// is left so; callers keep one per goroutine so that waiting allocates
+// nothing.
+func WaitUntil(ctx context.Context, timer *time.Timer, t0 time.Time, at time.Duration) bool {
 	for {
 		left := at - time.Since(t0)
 		switch {
