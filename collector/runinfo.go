@@ -58,6 +58,10 @@ type Prelude struct {
 	Warmup    int64           `json:"warmup_iterations,omitempty"`
 	Idle      driver.Duration `json:"idle,omitempty"`
 	Settled   bool            `json:"settled,omitempty"`
+	// Restarted says the before step restarted the service; Before is how
+	// long that step took.
+	Restarted bool            `json:"restarted,omitempty"`
+	Before    driver.Duration `json:"before,omitempty"`
 }
 
 // Totals are a window's counters with names, for JSON.

@@ -25,7 +25,9 @@ type Progress struct {
 type Runner struct {
 	Scenario *Scenario
 	Opener   driver.Opener
-	Out      *collector.Writer
+	// Service, if set, is the running service block, for before.restart.
+	Service *Service
+	Out     *collector.Writer
 	// Progress, if set, is called after each interval (from the runner's
 	// interval goroutine).
 	Progress func(Progress)
@@ -82,9 +84,15 @@ func (r *Runner) Run(ctx context.Context) error {
 	return nil
 }
 
-// runWindow opens a fresh driver, plays the variant's prelude, then the
-// measured window.
+// runWindow plays the variant's before step, opens a fresh driver, plays
+// the rest of the prelude, then the measured window.
 func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *collector.WindowInfo) error {
+	if err := r.before(ctx, p.Variant, &info.Prelude); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	drv, err := r.Opener.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("opening the target: %w", err)

@@ -31,12 +31,12 @@ func runScenario(t *testing.T, ctx context.Context, s *Scenario) (*collector.Rec
 	if err != nil {
 		t.Fatal(err)
 	}
-	opener, release, err := s.OpenTarget(ctx)
+	tgt, err := s.OpenTarget(ctx)
+	defer tgt.Release()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
-	r := &Runner{Scenario: s, Opener: opener, Out: w}
+	r := &Runner{Scenario: s, Opener: tgt.Opener, Service: tgt.Service, Out: w}
 	runErr := r.Run(ctx)
 	status := collector.StatusComplete
 	if ctx.Err() != nil {

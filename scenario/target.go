@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	nethttp "net/http"
 	"regexp"
 	"time"
 
@@ -14,44 +15,106 @@ import (
 // run even after Ctrl-C.
 const teardownTimeout = 30 * time.Second
 
-// OpenTarget prepares the scenario's target for a run and returns the
-// Opener the runner calls before each window, and a release function that
-// undoes the preparation (runs teardown, stops a managed server). release
-// is never nil and must be called once whatever happened.
-func (s *Scenario) OpenTarget(ctx context.Context) (driver.Opener, func(), error) {
+// Prepared is a scenario's target made ready for a run: what the runner
+// opens before each window, and what has to be undone at the end.
+type Prepared struct {
+	Opener driver.Opener
+	// Service is the running service block, or nil.
+	Service *Service
+	undo    []func()
+}
+
+// Release undoes the preparation in reverse order (stops the service, runs
+// teardown, stops a managed server). It is safe on a failed preparation
+// and must be called once whatever happened.
+func (p *Prepared) Release() {
+	for i := len(p.undo) - 1; i >= 0; i-- {
+		p.undo[i]()
+	}
+	p.undo = nil
+}
+
+// OpenTarget prepares the scenario's target for a run: it starts a managed
+// server and runs setup, starts the service block, and checks that an HTTP
+// target answers, so that a target that is down fails here, before
+// anything is measured. The result is never nil; call its Release.
+func (s *Scenario) OpenTarget(ctx context.Context) (*Prepared, error) {
+	p := &Prepared{}
+	var err error
 	switch s.Target.Driver {
 	case "noop":
-		return s.Target.Noop, func() {}, nil
+		p.Opener = s.Target.Noop
 	case "mysql":
-		return openMySQL(ctx, s)
+		p.Opener, err = openMySQL(ctx, s, p)
 	case "http":
-		return s.Target.HTTP, func() {}, nil
+		p.Opener = s.Target.HTTP
+	default:
+		err = fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
 	}
-	return nil, func() {}, fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
+	if err == nil && s.Service != nil {
+		err = s.startService(ctx, p)
+	}
+	if err == nil && s.Target.Driver == "http" && s.Service == nil {
+		err = s.checkHTTP(ctx)
+	}
+	return p, err
+}
+
+// startService runs the service block and waits until it is ready.
+func (s *Scenario) startService(ctx context.Context, p *Prepared) error {
+	ready, err := parseProbe(s.Service.Ready, s.baseURL())
+	if err != nil {
+		return fmt.Errorf("service.ready: %w", err)
+	}
+	svc, err := StartService(ctx, *s.Service, ready)
+	if err != nil {
+		return err
+	}
+	p.Service = svc
+	p.undo = append(p.undo, func() { _ = svc.Stop() })
+	return nil
+}
+
+// checkHTTP makes sure the HTTP target answers before the run starts.
+func (s *Scenario) checkHTTP(ctx context.Context) error {
+	pr, err := parseProbe("", s.baseURL())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := pr.once(ctx, &nethttp.Client{}); err != nil {
+		return fmt.Errorf("the HTTP target %s does not answer: %w", s.baseURL(), err)
+	}
+	return nil
+}
+
+// baseURL is the HTTP target's base URL, or "".
+func (s *Scenario) baseURL() string {
+	if s.Target.HTTP != nil {
+		return s.Target.HTTP.BaseURL
+	}
+	return ""
 }
 
 // openMySQL starts the managed server if asked for and runs setup once.
 // Start must come before the Config is copied into the Opener: the copies
 // share the managed server and the baseline it measured.
-func openMySQL(ctx context.Context, s *Scenario) (driver.Opener, func(), error) {
+func openMySQL(ctx context.Context, s *Scenario, p *Prepared) (driver.Opener, error) {
 	cfg := s.Target.MySQL
-	setupDone := false
-	release := func() {
-		if setupDone {
-			tctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
-			_ = cfg.Teardown(tctx)
-			cancel()
-		}
-		_ = cfg.Stop()
-	}
+	p.undo = append(p.undo, func() { _ = cfg.Stop() })
 	if err := cfg.Start(ctx); err != nil {
-		return nil, release, fmt.Errorf("starting the MySQL target: %w", err)
+		return nil, fmt.Errorf("starting the MySQL target: %w", err)
 	}
 	if err := cfg.Setup(ctx); err != nil {
-		return nil, release, fmt.Errorf("running setup: %w", err)
+		return nil, fmt.Errorf("running setup: %w", err)
 	}
-	setupDone = true
-	return *cfg, release, nil
+	p.undo = append(p.undo, func() {
+		tctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
+		_ = cfg.Teardown(tctx)
+		cancel()
+	})
+	return *cfg, nil
 }
 
 // GaugeNames lists the gauges the target's drivers sample, if any.

@@ -21,6 +21,9 @@ type Scenario struct {
 	Repeat      int                 `yaml:"repeat" json:"repeat"`
 	Thresholds  map[string][]string `yaml:"thresholds" json:"thresholds,omitempty"`
 	Output      Output              `yaml:"output" json:"output"`
+	// Service is a process poolload runs for the whole run, such as the
+	// HTTP service under test, so that variants can restart it.
+	Service *ServiceConfig `yaml:"service" json:"service,omitempty"`
 
 	// File is the path the scenario was read from ("" when built in code).
 	File string `yaml:"-" json:"file,omitempty"`
@@ -78,6 +81,9 @@ type Variant struct {
 	Warmup *Warmup `yaml:"warmup" json:"warmup,omitempty"`
 	// Idle is a pause between the prelude and t0.
 	Idle driver.Duration `yaml:"idle" json:"idle,omitempty"`
+	// Before runs first, before the driver opens (restart the service,
+	// run a command), and waits for the target to be ready.
+	Before *Before `yaml:"before" json:"before,omitempty"`
 }
 
 // Warmup is an unmeasured constant-rate load phase.

@@ -77,6 +77,7 @@ func (s *Scenario) Validate() []FieldError {
 	s.Target.validate(&p)
 	s.Load.validate(&p)
 	validateVariants(&p, s.Variants, s.Target.Driver)
+	s.validateService(&p)
 	if s.Repeat < 1 || s.Repeat > MaxRepeat {
 		p.add("repeat", "must be between 1 and %d, got %d", MaxRepeat, s.Repeat)
 	}

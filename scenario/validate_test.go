@@ -101,6 +101,20 @@ func TestValidate(t *testing.T) {
 		}, []fe{{"thresholds.hot.blocked", `no variant is named "hot"`},
 			{"thresholds.latency[0]", `unknown aggregation "p99" (write p(99))`},
 			{"thresholds.latncy", `unknown metric "latncy" (one of latency, service, schedule_lag, blocked, connecting, dns, dial, handshake, wait, receiving, iterations, dropped_iterations, errors, interrupted)`}}},
+		{"service without run or ready", func(s *Scenario) { s.Service = &ServiceConfig{} },
+			[]fe{{"service.run", "required: the shell command that runs the service in the foreground"},
+				{"service.ready", "required unless the target is http (then it defaults to base_url)"}}},
+		{"service with a bad probe", func(s *Scenario) { s.Service = &ServiceConfig{Run: "x", Ready: "/healthz"} },
+			[]fe{{"service.ready", "a path needs an HTTP target's base_url to be relative to; give a full http:// URL or tcp://host:port"}}},
+		{"before restart without a service", func(s *Scenario) { s.Variants[0].Before = &Before{Restart: true, Ready: "ftp://x"} },
+			[]fe{{"variants[0].before.restart", "there is no service block to restart (add service: {run: COMMAND})"},
+				{"variants[0].before.ready", `"ftp://x": want an http:// URL, a /path under the target's base_url, or tcp://host:port`}}},
+		{"empty before", func(s *Scenario) { s.Variants[1].Before = &Before{} },
+			[]fe{{"variants[1].before", "needs restart: true or run: COMMAND"}}},
+		{"valid service and before", func(s *Scenario) {
+			s.Service = &ServiceConfig{Run: "x", Ready: "tcp://127.0.0.1:1"}
+			s.Variants[0].Before = &Before{Restart: true}
+		}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

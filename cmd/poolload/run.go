@@ -70,8 +70,8 @@ func runAction(c *cli.Context) error {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills at once
 
-	opener, release, err := s.OpenTarget(ctx)
-	defer release()
+	tgt, err := s.OpenTarget(ctx)
+	defer tgt.Release()
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("preparing the target: %w", err)}
 	}
@@ -81,7 +81,7 @@ func runAction(c *cli.Context) error {
 	}
 	stdout := c.App.Writer
 	fmt.Fprintf(stdout, "poolload %s: %s → %s\n", version, s.Name, w.Dir())
-	r := &scenario.Runner{Scenario: s, Opener: opener, Out: w,
+	r := &scenario.Runner{Scenario: s, Opener: tgt.Opener, Service: tgt.Service, Out: w,
 		Log: func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) }}
 	if !c.Bool("quiet") {
 		r.Progress = newStatusPrinter(stdout, s).print

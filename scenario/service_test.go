@@ -1,0 +1,167 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as the service: with POOLLOAD_TEST_SERVICE set
+// it serves its pid on that address until killed.
+func init() {
+	addr := os.Getenv("POOLLOAD_TEST_SERVICE")
+	if addr == "" {
+		return
+	}
+	if d, err := time.ParseDuration(os.Getenv("POOLLOAD_TEST_SERVICE_DELAY")); err == nil {
+		time.Sleep(d)
+	}
+	http.HandleFunc("/pid", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, os.Getpid()) })
+	fmt.Println("serving on", addr)
+	_ = http.ListenAndServe(addr, nil)
+	os.Exit(1)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func serviceCmd(addr, delay string) string {
+	return fmt.Sprintf("POOLLOAD_TEST_SERVICE=%s POOLLOAD_TEST_SERVICE_DELAY=%s exec %s -test.run=NONE", addr, delay, os.Args[0])
+}
+
+func getPid(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/pid")
+	if err != nil {
+		t.Fatalf("the service does not answer: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestServiceStartRestartStop(t *testing.T) {
+	addr := freeAddr(t)
+	ready, err := parseProbe("/pid", "http://"+addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	svc, err := StartService(ctx, ServiceConfig{Run: serviceCmd(addr, "200ms")}, ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	first := getPid(t, addr) // ready means it answers at once, though it started late
+	if err := svc.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if second := getPid(t, addr); second == first {
+		t.Errorf("restart kept the same process %s", first)
+	}
+	if err := svc.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("the service still listens after Stop")
+	}
+	if err := svc.Stop(); err != nil {
+		t.Errorf("a second Stop: %v", err)
+	}
+}
+
+func TestServiceThatDoesNotStart(t *testing.T) {
+	ctx := context.Background()
+	addr := freeAddr(t)
+	ready, _ := parseProbe("tcp://"+addr, "")
+	cases := []struct {
+		name, run string
+		timeout   time.Duration
+		want      []string
+	}{
+		{"exits", "echo missing config file; exit 3", 10 * time.Second,
+			[]string{"exited before it was ready (exit status 3)", "missing config file"}},
+		{"never ready", "echo starting; sleep 30", 300 * time.Millisecond,
+			[]string{"not ready within 300ms", "connect " + addr, "starting"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := StartService(ctx, ServiceConfig{Run: tc.run, Timeout: dur(tc.timeout)}, ready)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if took := time.Since(start); took > tc.timeout+stopGrace+2*time.Second {
+				t.Errorf("took %v", took)
+			}
+		})
+	}
+}
+
+func TestRunCommand(t *testing.T) {
+	ctx := context.Background()
+	if err := runCommand(ctx, "true"); err != nil {
+		t.Fatal(err)
+	}
+	err := runCommand(ctx, "echo no such container >&2; exit 1")
+	if err == nil || !strings.Contains(err.Error(), "no such container") {
+		t.Fatalf("want the command's output in the error, got %v", err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = runCommand(tctx, "sleep 30 & sleep 30")
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("a command past its timeout: err %v after %v", err, time.Since(start))
+	}
+}
+
+// Stop reaches what the shell started, not only the shell.
+func TestServiceStopKillsTheGroup(t *testing.T) {
+	addr := freeAddr(t)
+	ready, _ := parseProbe("tcp://"+addr, "")
+	ctx := context.Background()
+	svc, err := StartService(ctx, ServiceConfig{Run: serviceCmd(addr, "0s") + " & wait"}, ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := getPid(t, addr)
+	_ = svc.Stop()
+	var p int
+	fmt.Sscan(pid, &p)
+	// An orphan may stay a zombie if nothing reaps it; dead is enough.
+	if err := syscall.Kill(p, 0); err == nil && !zombie(p) {
+		t.Errorf("the service's child %d survived Stop", p)
+	}
+}
+
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // gone
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
+}

@@ -1,0 +1,42 @@
+package scenario
+
+import "fmt"
+
+// validateService checks the service block and every variant's before
+// step, which may refer to it.
+func (s *Scenario) validateService(p *problems) {
+	if sv := s.Service; sv != nil {
+		if sv.Run == "" {
+			p.add("service.run", "required: the shell command that runs the service in the foreground")
+		}
+		if _, err := parseProbe(sv.Ready, s.baseURL()); err != nil {
+			p.add("service.ready", "%v", err)
+		} else if sv.Ready == "" && s.baseURL() == "" {
+			p.add("service.ready", "required unless the target is http (then it defaults to base_url)")
+		}
+		if sv.Timeout < 0 {
+			p.add("service.timeout", "must be greater than 0")
+		}
+	}
+	for i, v := range s.Variants {
+		b := v.Before
+		if b == nil {
+			continue
+		}
+		field := fmt.Sprintf("variants[%d].before", i)
+		if !b.Restart && b.Run == "" {
+			p.add(field, "needs restart: true or run: COMMAND")
+		}
+		if b.Restart && s.Service == nil {
+			p.add(field+".restart", "there is no service block to restart (add service: {run: COMMAND})")
+		}
+		if b.Ready != "" {
+			if _, err := parseProbe(b.Ready, s.baseURL()); err != nil {
+				p.add(field+".ready", "%v", err)
+			}
+		}
+		if b.Timeout < 0 {
+			p.add(field+".timeout", "must be greater than 0")
+		}
+	}
+}
