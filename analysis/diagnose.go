@@ -62,6 +62,9 @@ type diag struct {
 		PreAllocatedVUs int     `json:"pre_allocated_vus"`
 		MaxVUs          int     `json:"max_vus"`
 	}
+	// instances is how many copies of the pool share the server (the
+	// scenario's target.instances, at least 1).
+	instances int
 }
 
 // Diagnose reads the signatures of known pool problems in a record and
@@ -91,11 +94,15 @@ func sevRank(s string) int {
 func newDiag(rec *collector.Record, sum *Summary) *diag {
 	d := &diag{rec: rec, sum: sum, target: rec.Info.Target}
 	var sc struct {
-		Load json.RawMessage `json:"load"`
+		Load   json.RawMessage `json:"load"`
+		Target struct {
+			Instances int `json:"instances"`
+		} `json:"target"`
 	}
 	if json.Unmarshal(rec.Info.Scenario, &sc) == nil && sc.Load != nil {
 		_ = json.Unmarshal(sc.Load, &d.load)
 	}
+	d.instances = max(1, sc.Target.Instances)
 	byKey := map[string]*window{}
 	for _, r := range rec.Rows {
 		k := r.Variant + "." + strconv.Itoa(r.Rep)

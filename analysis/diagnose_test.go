@@ -164,3 +164,32 @@ func TestDiagnoseLeak(t *testing.T) {
 		t.Fatalf("got %+v", fs)
 	}
 }
+
+// Four instances of a 30-connection pool need 120 of the server's 150
+// free connections: fine for one, too many for four.
+func TestDiagnoseHeadroomInstances(t *testing.T) {
+	tgt := healthyTarget()
+	tgt["max_open"] = "30"
+	rows := testrecord.Rows("v", 0, 5, healthyRow())
+	for _, tc := range []struct {
+		instances int
+		sev, want string
+	}{
+		{0, "", ""},
+		{4, SevWarning, "max_open 30 per instance"},
+		{6, SevCritical, "max_open 20 per instance), or raise max_connections to at least 226"},
+	} {
+		sc := map[string]any{"load": map[string]any{"rate": 100}, "target": map[string]any{"instances": tc.instances}}
+		fs := Diagnose(testrecord.InMemory{Target: tgt, Scenario: sc, Rows: rows}.Record(), nil)
+		if tc.sev == "" {
+			if len(fs) != 0 {
+				t.Errorf("instances %d: want no finding, got %+v", tc.instances, fs)
+			}
+			continue
+		}
+		if len(fs) != 1 || fs[0].ID != "server-connection-headroom" || fs[0].Severity != tc.sev ||
+			!strings.Contains(fs[0].Recommendation, tc.want) || !strings.Contains(fs[0].Evidence, "instances") {
+			t.Errorf("instances %d: got %+v, want %s with %q", tc.instances, fs, tc.sev, tc.want)
+		}
+	}
+}

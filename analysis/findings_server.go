@@ -84,8 +84,8 @@ func unsetDur(v time.Duration) string {
 	return v.String()
 }
 
-// checkHeadroom compares the pool with the server's max_connections, and
-// looks for the server refusing connections outright.
+// checkHeadroom compares the pools (one per instance) with the server's
+// max_connections, and looks for the server refusing connections outright.
 func checkHeadroom(d *diag) *Finding {
 	maxConn, ok := d.num("max_connections")
 	maxOpen, ok2 := d.num("max_open")
@@ -94,30 +94,41 @@ func checkHeadroom(d *diag) *Finding {
 		refused += total(w.rows, "errors_too_many_connections")
 		aborted += total(w.rows, "aborted_connects")
 	}
-	known := ok && ok2 && maxConn > 0
+	known := ok && ok2 && maxConn > 0 && maxOpen > 0
 	if !known && refused == 0 {
 		return nil
 	}
+	n := float64(d.instances)
+	want := maxOpen * n // what all the pools may open at once
 	base, _ := d.num("baseline_threads_connected")
 	avail := maxConn - base // connections other clients already hold
 	sev := ""
 	switch {
-	case refused > 0 || (known && maxOpen >= avail):
+	case refused > 0 || (known && want >= avail):
 		sev = SevCritical
-	case aborted > 0 || (known && maxOpen > 0 && maxOpen >= 0.8*avail):
+	case aborted > 0 || (known && want >= 0.8*avail):
 		sev = SevWarning
 	default:
 		return nil
 	}
+	pools := fmt.Sprintf("max_open=%.0f", maxOpen)
+	if n > 1 {
+		pools = fmt.Sprintf("max_open=%.0f × %.0f instances = %.0f", maxOpen, n, want)
+	}
 	f := &Finding{ID: "server-connection-headroom", Severity: sev,
-		Statement: "The pool can ask for about as many connections as the server allows",
-		Evidence: fmt.Sprintf("max_open=%.0f, max_connections=%.0f with %.0f already connected at start; %.0f too_many_connections errors, %.0f aborted connects",
-			maxOpen, maxConn, base, refused, aborted),
-		Recommendation: fmt.Sprintf("keep max_open × instances at or below %.0f (80%% of the free connections), or raise max_connections to at least %.0f",
-			math.Floor(0.8*avail), math.Ceil(maxOpen/0.8+base))}
+		Statement: "The pools can ask for about as many connections as the server allows",
+		Evidence: fmt.Sprintf("%s, max_connections=%.0f with %.0f already connected at start; %.0f too_many_connections errors, %.0f aborted connects",
+			pools, maxConn, base, refused, aborted)}
 	if !known {
 		f.Recommendation = "lower max_open × instances below the server's max_connections, or raise max_connections"
+		return f
 	}
+	per := math.Floor(0.8 * avail / n)
+	f.Recommendation = fmt.Sprintf("keep max_open × instances at or below %.0f (80%% of the free connections", math.Floor(0.8*avail))
+	if n > 1 {
+		f.Recommendation += fmt.Sprintf(": max_open %.0f per instance", per)
+	}
+	f.Recommendation += fmt.Sprintf("), or raise max_connections to at least %.0f", math.Ceil(want/0.8+base))
 	return f
 }
 

@@ -36,6 +36,10 @@ type Target struct {
 	Noop   *noop.Config  `yaml:"noop" json:"noop,omitempty"`
 	MySQL  *mysql.Config `yaml:"mysql" json:"mysql,omitempty"`
 	HTTP   *http.Config  `yaml:"http" json:"http,omitempty"`
+	// Instances is how many copies of this pool share the server in
+	// production (replicas × one pool each). Only the diagnostics use it:
+	// the server's headroom is for all of them, not for poolload's one.
+	Instances int `yaml:"instances" json:"instances,omitempty"`
 }
 
 // Executors.

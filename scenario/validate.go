@@ -121,6 +121,9 @@ func (t *Target) validate(p *problems) {
 	case !known:
 		p.add("target.driver", "unknown driver %q (one of %s)", t.Driver, knownDrivers())
 	}
+	if t.Instances < 0 {
+		p.add("target.instances", "must be 1 or more (0 means 1), got %d", t.Instances)
+	}
 	for _, d := range driverBlocks {
 		b, field := d.block(t), "target."+d.name
 		switch {
