@@ -34,6 +34,7 @@ func TestDiagnose(t *testing.T) {
 		name    string
 		target  map[string]string // changes to healthyTarget
 		offered float64
+		load    map[string]any     // the scenario's load block, beyond its rate
 		row     map[string]float64 // every second but the first
 		id, sev string             // "" for no finding
 		want    string             // in the recommendation
@@ -50,6 +51,13 @@ func TestDiagnose(t *testing.T) {
 			id:  "pool-starvation", sev: SevCritical, want: "the server is busy executing"},
 		{name: "too few VUs", offered: 1000, row: map[string]float64{"dropped_vus": 30},
 			id: "too-few-vus", sev: SevWarning, want: "pre_allocated_vus to 30 (1000/s × 20.0 ms"},
+		{name: "too few VUs for a steady target", offered: 1000, load: map[string]any{"max_vus": 10},
+			row: map[string]float64{"dropped_target": 30},
+			id:  "too-few-vus", sev: SevWarning, want: "pre_allocated_vus to 30 (1000/s × 20.0 ms"},
+		{name: "a failing target is not short of VUs", offered: 1000, load: map[string]any{"max_vus": 10},
+			row: map[string]float64{"dropped_target": 30, "errors": 50}},
+		{name: "enough VUs for a slow target", offered: 100, load: map[string]any{"max_vus": 10},
+			row: map[string]float64{"dropped_target": 30}},
 		{name: "idle deaths", target: map[string]string{"wait_timeout": "2"}, row: map[string]float64{"bad_conn_checks": 3},
 			id: "idle-connection-deaths", sev: SevWarning, want: "conn_max_idle_time to 1.5s"},
 		{name: "idle deaths with errors", target: map[string]string{"wait_timeout": "2"}, row: map[string]float64{"errors_bad_connection": 1},
@@ -71,7 +79,12 @@ func TestDiagnose(t *testing.T) {
 			tgt := healthyTarget()
 			maps.Copy(tgt, tc.target)
 			rows := append(testrecord.Rows("v", 0, 1, healthyRow()), testrecord.Rows("v", 1, 5, with(tc.row))...)
-			fs := Diagnose(testrecord.InMemory{Target: tgt, Offered: tc.offered, Rows: rows}.Record(), nil)
+			m := testrecord.InMemory{Target: tgt, Offered: tc.offered, Rows: rows}
+			if tc.load != nil {
+				tc.load["rate"] = tc.offered
+				m.Scenario = map[string]any{"load": tc.load}
+			}
+			fs := Diagnose(m.Record(), nil)
 			if tc.id == "" {
 				if len(fs) != 0 {
 					t.Fatalf("want no finding, got %+v", fs)

@@ -105,37 +105,51 @@ func starvationFinding(d *diag, w *window, pinned []collector.Row, maxOpen, drop
 	return f
 }
 
-// checkVUs finds drops charged to VU allocation while the target kept up:
-// the generator had too few VUs ready for the rate. The advice is Little's
-// law on VUs: rate × median service time, with headroom.
+// checkVUs finds drops caused by the generator's VU budget while the
+// target kept up: either charged to VU allocation, or charged to a busy
+// target whose service time times the rate needs more VUs than max_vus
+// (Little's law: concurrency = rate × service time), with iterations not
+// failing. The advice is that concurrency, with headroom.
 func checkVUs(d *diag) *Finding {
 	for _, w := range d.windows {
-		vus := total(w.rows, "dropped_vus")
-		other := total(w.rows, "dropped_pool") + total(w.rows, "dropped_target")
-		if vus == 0 || vus <= other {
-			continue // the target's own drops explain the run better
-		}
-		var hit []collector.Row
-		for _, r := range w.rows {
-			if val(r, "dropped_vus") > 0 {
-				hit = append(hit, r)
-			}
-		}
+		vus, tgt, pool := total(w.rows, "dropped_vus"), total(w.rows, "dropped_target"), total(w.rows, "dropped_pool")
 		svc := colMedian(w.rows, "service_p50_ms")
-		f := &Finding{ID: "too-few-vus", Severity: SevWarning,
-			Statement: "Iterations were dropped because too few VUs were allocated, not because the target was slow",
-			Evidence: fmt.Sprintf("%s: %.0f iterations dropped for VU allocation in %d seconds (%s), %.0f for the pool or target; median service %.1f ms",
-				w.where(), vus, len(hit), span(hit), other, svc)}
-		if w.offered > 0 && svc > 0 {
-			n := math.Ceil(w.offered * svc / 1000 * vuHeadroom)
-			f.Recommendation = fmt.Sprintf("set pre_allocated_vus to %.0f (%.0f/s × %.1f ms median service × 1.5)", n, w.offered, svc)
-			if d.load.PreAllocatedVUs > 0 {
-				f.Recommendation += fmt.Sprintf(", now %d", d.load.PreAllocatedVUs)
-			}
-		} else {
-			f.Recommendation = "raise pre_allocated_vus"
+		need := w.offered * svc / 1000
+		capped := d.load.MaxVUs > 0 && need >= 0.9*float64(d.load.MaxVUs)
+		if !capped {
+			tgt = 0 // the VUs sufficed: a slow target, not the VUs, dropped these
 		}
-		return f
+		failing := total(w.rows, "errors") > 0.01*total(w.rows, "iterations")
+		if vus+tgt == 0 || pool >= vus+tgt || failing {
+			continue
+		}
+		return vuFinding(d, w, vus+tgt, pool, svc, need)
 	}
 	return nil
+}
+
+func vuFinding(d *diag, w *window, drops, pool, svc, need float64) *Finding {
+	var hit []collector.Row
+	for _, r := range w.rows {
+		if val(r, "dropped_vus")+val(r, "dropped_target") > 0 {
+			hit = append(hit, r)
+		}
+	}
+	f := &Finding{ID: "too-few-vus", Severity: SevWarning,
+		Statement: "Iterations were dropped because too few VUs were allocated, not because the target failed",
+		Evidence: fmt.Sprintf("%s: %.0f iterations dropped with every VU busy in %d seconds (%s), %.0f for the pool; median service %.1f ms",
+			w.where(), drops, len(hit), span(hit), pool, svc)}
+	if d.load.MaxVUs > 0 && need > 0 {
+		f.Evidence += fmt.Sprintf(", so %.0f/s needs %.1f VUs in flight and max_vus is %d", w.offered, need, d.load.MaxVUs)
+	}
+	if w.offered > 0 && svc > 0 {
+		n := math.Ceil(need * vuHeadroom)
+		f.Recommendation = fmt.Sprintf("set pre_allocated_vus to %.0f (%.0f/s × %.1f ms median service × 1.5)", n, w.offered, svc)
+		if d.load.PreAllocatedVUs > 0 {
+			f.Recommendation += fmt.Sprintf(", now %d", d.load.PreAllocatedVUs)
+		}
+	} else {
+		f.Recommendation = "raise pre_allocated_vus"
+	}
+	return f
 }

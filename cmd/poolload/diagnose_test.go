@@ -1,8 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/poolload/poolload/analysis"
+	"github.com/poolload/poolload/collector"
 )
 
 func TestDiagnose(t *testing.T) {
@@ -17,5 +24,85 @@ func TestDiagnose(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "diagnose", t.TempDir()); code != exitBadInput || !strings.Contains(stderr, "is not a run record") {
 		t.Errorf("not a record: exit %d, %q", code, stderr)
+	}
+}
+
+// runSummary runs a scenario through the CLI and returns its summary.
+func runSummary(t *testing.T, name, body string) *analysis.Summary {
+	t.Helper()
+	file := writeFile(t, name+".yaml", body)
+	out := t.TempDir()
+	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
+		t.Fatalf("run %s: exit %d\n%s\n%s", name, code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	b, err := os.ReadFile(filepath.Join(dirs[0], collector.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s analysis.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return &s
+}
+
+func finding(s *analysis.Summary, id string) *analysis.Finding {
+	for i := range s.Findings {
+		if s.Findings[i].ID == id {
+			return &s.Findings[i]
+		}
+	}
+	return nil
+}
+
+// Too few VUs, for real: 200/s of 38 ms iterations need 7.6 VUs busy; 2 drop
+// most ticks, and the advice is rate × median service × 1.5 = 12. The same
+// scenario with enough VUs says nothing.
+func TestDiagnoseTooFewVUsRealRun(t *testing.T) {
+	const sc = `name: vus
+target: {driver: noop, noop: {delay: 38ms}}
+load: {executor: constant-arrival-rate, rate: 200, duration: 2s, pre_allocated_vus: %d}
+output: {interval: 500ms}
+`
+	s := runSummary(t, "vus", fmt.Sprintf(sc, 2))
+	f := finding(s, "too-few-vus")
+	if f == nil {
+		t.Fatalf("no too-few-vus finding: %+v", s.Findings)
+	}
+	if !strings.Contains(f.Recommendation, "set pre_allocated_vus to 12 (200/s × 38.") {
+		t.Errorf("recommendation %q: want 12 VUs from 200/s × 38 ms × 1.5", f.Recommendation)
+	}
+	if healthy := runSummary(t, "vus", fmt.Sprintf(sc, 20)); len(healthy.Findings) != 0 {
+		t.Errorf("20 VUs: want no finding, got %+v", healthy.Findings)
+	}
+}
+
+// A managed server whose max_connections is below the pool refuses
+// connections under load; the finding names it and the healthy server
+// (default max_connections) has none.
+func TestDiagnoseMaxConnectionsRealRun(t *testing.T) {
+	const sc = `name: maxconn
+target:
+  driver: mysql
+  mysql:
+    server: managed
+    server_vars: {max_connections: "%d"}
+    max_open: 16
+    acquire_timeout: 2s
+    operations: [{sql: SELECT SLEEP(0.02)}]
+load: {executor: constant-arrival-rate, rate: 400, duration: 2s, pre_allocated_vus: 16}
+output: {interval: 500ms}
+`
+	s := runSummary(t, "maxconn", fmt.Sprintf(sc, 10))
+	f := finding(s, "server-connection-headroom")
+	if f == nil || f.Severity != analysis.SevCritical {
+		t.Fatalf("want a critical server-connection-headroom finding, got %+v", s.Findings)
+	}
+	if !strings.Contains(f.Evidence, "max_connections=10") || !strings.Contains(f.Evidence, "max_open=16") {
+		t.Errorf("evidence %q", f.Evidence)
+	}
+	if healthy := runSummary(t, "maxconn", fmt.Sprintf(sc, 200)); finding(healthy, "server-connection-headroom") != nil {
+		t.Errorf("max_connections 200: unexpected %+v", healthy.Findings)
 	}
 }
