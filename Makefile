@@ -8,6 +8,7 @@ PKGS    := ./...
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/poolload
+	$(GO) build -o bin/pooldemo ./cmd/pooldemo
 
 # The whole suite, with the race detector, against the local MariaDB
 # (started here when it is down; tests that need it never skip).

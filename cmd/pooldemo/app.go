@@ -37,7 +37,7 @@ func newApp(ctx context.Context, o options) (*app, error) {
 	}
 	db, err := sql.Open("mysql", o.dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", o.dsn, err)
+		return nil, fmt.Errorf("opening the database pool: %w", err) // not the DSN: it may hold a password
 	}
 	db.SetMaxOpenConns(o.pool)
 	db.SetMaxIdleConns(o.pool) // not the default 2, which would cool the pool
@@ -97,6 +97,11 @@ func (a *app) close() {
 		c.Close()
 	}
 	a.mu.Unlock()
+	if a.o.dropOnExit {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = a.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+a.o.table)
+		cancel()
+	}
 	a.db.Close()
 }
 

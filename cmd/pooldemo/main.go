@@ -31,6 +31,7 @@ type options struct {
 	leakEvery   int
 	noKeepalive bool
 	log         bool
+	dropOnExit  bool
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
@@ -45,6 +46,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.IntVar(&o.leakEvery, "leak-every", 0, "every Nth request takes a connection and never releases it (0: never)")
 	fs.BoolVar(&o.noKeepalive, "no-keepalive", false, "close the HTTP connection after every response")
 	fs.BoolVar(&o.log, "log", false, "log one line per request")
+	fs.BoolVar(&o.dropOnExit, "drop-table", false, "drop the table when the service stops (for tests and demos)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
