@@ -170,11 +170,34 @@ func TestDiagnoseLeak(t *testing.T) {
 	rows := testrecord.Rows("v", 0, 2, with(map[string]float64{"pool_in_use": 5}))
 	rows = append(rows, testrecord.Rows("v", 2, 1, with(map[string]float64{"pool_in_use": 10, "pool_wait_count": 20}))...)
 	rows = append(rows, testrecord.Rows("v", 3, 4, with(map[string]float64{"pool_in_use": 10, "pool_wait_count": 100,
-		"iterations": 0, "dropped_pool": 100}))...)
+		"iterations": 0, "dropped": 100, "dropped_pool": 100}))...)
 	fs := Diagnose(testrecord.InMemory{Target: healthyTarget(), Rows: rows}.Record(), nil)
-	if len(fs) != 1 || fs[0].ID != "connection-leak" || !strings.Contains(fs[0].Evidence, "at 2 s after 300 iterations") ||
-		!strings.Contains(fs[0].Recommendation, "about 30 per connection") {
+	if len(fs) != 1 || fs[0].ID != "connection-leak" || !strings.Contains(fs[0].Evidence, "at 2.0 s, after about 300 iterations") ||
+		!strings.Contains(fs[0].Evidence, "400 were dropped") || !strings.Contains(fs[0].Recommendation, "about 30 per connection") {
 		t.Fatalf("got %+v", fs)
+	}
+}
+
+// An HTTP service's leak is read from its own pool gauges: 10 requests
+// succeed, then every request times out with in-use pinned at 10.
+func TestDiagnoseLeakFromServiceGauges(t *testing.T) {
+	svc := func(inUse, it, errs float64) map[string]float64 {
+		return map[string]float64{"iterations": it, "errors": errs, "errors_timeout": errs, "service_p50_ms": 5,
+			"svc_pool_in_use": inUse, "svc_pool_max": 10, "dropped": 0}
+	}
+	rows := testrecord.Rows("v", 0, 1, svc(10, 10, 0))
+	rows = append(rows, testrecord.Rows("v", 1, 4, svc(10, 20, 20))...)
+	fs := Diagnose(testrecord.InMemory{Target: map[string]string{"base_url": "http://127.0.0.1:1"}, Offered: 20, Rows: rows}.Record(), nil)
+	if len(fs) != 1 || fs[0].ID != "connection-leak" {
+		t.Fatalf("got %+v", fs)
+	}
+	for _, want := range []string{"svc_pool_in_use reached the service's max_open=10 at 0.0 s, after about 10 iterations", "timeout 80"} {
+		if !strings.Contains(fs[0].Evidence, want) {
+			t.Errorf("evidence %q lacks %q", fs[0].Evidence, want)
+		}
+	}
+	if !strings.Contains(fs[0].Recommendation, "about 1 per connection") {
+		t.Errorf("recommendation %q", fs[0].Recommendation)
 	}
 }
 

@@ -1,8 +1,12 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/poolload/poolload/collector"
 )
@@ -16,10 +20,10 @@ const leakStall = 0.05
 // and successful iterations fell to (nearly) zero for at least two
 // seconds after it. A pool that is merely too small keeps completing
 // iterations at its capacity; a leaking one stops.
-func leakStart(w *window, maxOpen float64) int {
+func leakStart(w *window, inUse string, maxOpen float64) int {
 	start := -1
 	for i, r := range w.rows {
-		if val(r, "pool_in_use") >= maxOpen {
+		if val(r, inUse) >= maxOpen {
 			if start < 0 {
 				start = i
 			}
@@ -45,32 +49,86 @@ func leakStart(w *window, maxOpen float64) int {
 	return start
 }
 
+// poolGauge is a pool seen in the record: its in-use column and its size.
+type poolGauge struct {
+	inUse, maxName string
+	max            float64
+}
+
+// pool is the pool whose leak or starvation a window shows: poolload's own
+// (pool_in_use against the max_open fact) or, for an HTTP target, the
+// service's own gauges (svc_pool_in_use against svc_pool_max).
+func (d *diag) pool(w *window) (poolGauge, bool) {
+	if m, ok := d.num("max_open"); ok && m > 0 {
+		return poolGauge{"pool_in_use", "max_open", m}, true
+	}
+	if m := colMedian(w.rows, "svc_pool_max"); m > 0 {
+		return poolGauge{"svc_pool_in_use", "the service's max_open", m}, true
+	}
+	return poolGauge{}, false
+}
+
 // checkLeak reports a suspected connection leak, with how many iterations
 // had completed when the pool filled: with a leak every k-th request and
 // max_open n, that is about k×n (the "11th request" signature).
 func checkLeak(d *diag) *Finding {
-	maxOpen, ok := d.num("max_open")
-	if !ok || maxOpen <= 0 {
-		return nil
-	}
 	for _, w := range d.windows {
-		k := leakStart(w, maxOpen)
+		p, ok := d.pool(w)
+		if !ok {
+			continue
+		}
+		k := leakStart(w, p.inUse, p.max)
 		if k < 0 {
 			continue
 		}
-		before := total(w.rows[:k+1], "iterations")
+		before := total(w.rows[:k], "iterations")
 		tail := w.rows[k:]
 		return &Finding{ID: "connection-leak", Severity: SevCritical,
 			Statement: "Connections are taken from the pool and never returned (suspected leak)",
-			Evidence: fmt.Sprintf("%s: pool_in_use reached max_open=%.0f at %.0f s after %.0f iterations and stayed there (%s); "+
-				"successful iterations then fell to %.0f/s while %.0f were dropped for the pool and %.0f errors occurred",
-				w.where(), maxOpen, val(w.rows[k], "t_start_s"), before, span(tail),
-				medianSucceeded(tail), total(tail, "dropped_pool"), total(tail, "errors")),
-			Recommendation: fmt.Sprintf("find the code path that does not release its connection (rows or transaction not closed); "+
-				"it began within the first %.0f requests, about %.0f per connection — a larger pool only delays it",
-				before, before/maxOpen)}
+			Evidence: fmt.Sprintf("%s: %s reached %s=%.0f at %.1f s, after about %.0f iterations, and stayed there (%s); "+
+				"successful iterations then fell to %.0f/s while %.0f were dropped and %.0f failed (%s)",
+				w.where(), p.inUse, p.maxName, p.max, val(w.rows[k], "t_start_s"), before+succeeded(w.rows[k]), span(tail),
+				medianSucceeded(tail)/rowSeconds(tail), total(tail, "dropped"), total(tail, "errors"), errorClasses(tail)),
+			Recommendation: fmt.Sprintf("find the code path that does not release its connection (rows, statement or transaction not closed, "+
+				"a connection taken for a request and not given back); it began within the first %.0f requests, "+
+				"about %.0f per connection — a larger pool only delays it",
+				before+succeeded(w.rows[k]), (before+succeeded(w.rows[k]))/p.max)}
 	}
 	return nil
+}
+
+// rowSeconds is the length of one row in seconds (rows are one interval).
+func rowSeconds(rows []collector.Row) float64 {
+	if len(rows) == 0 {
+		return 1
+	}
+	if d := val(rows[0], "t_end_s") - val(rows[0], "t_start_s"); d > 0 {
+		return d
+	}
+	return 1
+}
+
+// errorClasses names the error classes counted in rows, most frequent
+// first, e.g. "timeout 40, http_5xx 2".
+func errorClasses(rows []collector.Row) string {
+	by := map[string]float64{}
+	for _, r := range rows {
+		for k, v := range r.Values {
+			if c, ok := strings.CutPrefix(k, "errors_"); ok && v > 0 {
+				by[c] += v
+			}
+		}
+	}
+	classes := slices.Collect(maps.Keys(by))
+	slices.SortFunc(classes, func(a, b string) int { return cmp.Or(cmp.Compare(by[b], by[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(classes))
+	for i, c := range classes {
+		parts[i] = fmt.Sprintf("%s %.0f", c, by[c])
+	}
+	if len(parts) == 0 {
+		return "no errors"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // succeeded is a row's iterations without errors; absent cells count 0.

@@ -62,7 +62,7 @@ func checkStarvation(d *diag) *Finding {
 		return nil
 	}
 	for _, w := range d.windows {
-		if leakStart(w, maxOpen) >= 0 {
+		if leakStart(w, "pool_in_use", maxOpen) >= 0 {
 			continue // a leak, not a size problem: checkLeak says so
 		}
 		var pinned []collector.Row
