@@ -6,6 +6,7 @@ package analysis
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -54,6 +55,11 @@ type Group struct {
 	// ConnsOpened is the number of connections the pool opened during the
 	// measured window(s); nil when the driver has no pool to count.
 	ConnsOpened *int64 `json:"conns_opened,omitempty"`
+	// ServerConns is the number of connections the watched database
+	// server accepted during the window(s) (its Connections counter), for
+	// an HTTP target whose pool lives in the service; nil when no server
+	// was watched.
+	ServerConns *int64 `json:"server_conns,omitempty"`
 }
 
 // Summary is summary.json.
@@ -137,16 +143,19 @@ func windowGroup(r *collector.Record, w *collector.WindowInfo) Group {
 	if g.Seconds > 0 {
 		g.Rate = float64(w.Totals.Iterations) / g.Seconds
 	}
-	g.ConnsOpened = connsOpened(r.Series(w.Variant, w.Rep))
+	rows := r.Series(w.Variant, w.Rep)
+	g.ConnsOpened = sumDelta(rows, "conns_opened")
+	g.ServerConns = sumDelta(rows, "db_connections")
 	return g
 }
 
-// connsOpened sums the conns_opened gauge (a per-interval delta) over rows.
-func connsOpened(rows []collector.Row) *int64 {
+// sumDelta sums a per-interval delta gauge over rows; nil when the record
+// has no such gauge.
+func sumDelta(rows []collector.Row, col string) *int64 {
 	var n int64
 	found := false
 	for _, row := range rows {
-		if v, ok := row.Values["conns_opened"]; ok {
+		if v, ok := row.Values[col]; ok && !math.IsNaN(v) {
 			n += int64(v)
 			found = true
 		}
@@ -160,12 +169,8 @@ func connsOpened(rows []collector.Row) *int64 {
 func addInto(v *Group, g *Group) {
 	v.Windows++
 	v.Seconds += g.Seconds
-	if g.ConnsOpened != nil {
-		if v.ConnsOpened == nil {
-			v.ConnsOpened = new(int64)
-		}
-		*v.ConnsOpened += *g.ConnsOpened
-	}
+	v.ConnsOpened = addCount(v.ConnsOpened, g.ConnsOpened)
+	v.ServerConns = addCount(v.ServerConns, g.ServerConns)
 	v.Offered += g.Offered
 	t := &v.Totals
 	t.Iterations += g.Totals.Iterations
@@ -209,4 +214,16 @@ func (s *Summary) Write(dir string) error {
 		return fmt.Errorf("encoding the summary: %w", err)
 	}
 	return collector.WriteFileAtomic(filepath.Join(dir, collector.SummaryFile), append(b, '\n'))
+}
+
+// addCount adds an optional count into another.
+func addCount(into, n *int64) *int64 {
+	if n == nil {
+		return into
+	}
+	if into == nil {
+		into = new(int64)
+	}
+	*into += *n
+	return into
 }

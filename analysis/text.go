@@ -47,14 +47,19 @@ func (s *Summary) WriteText(w io.Writer) {
 		row("  "+class, func(g *Group) string { return fmt.Sprint(g.Totals.ErrorsBy[class]) })
 	}
 	row("interrupted", func(g *Group) string { return fmt.Sprint(g.Totals.Interrupted) })
-	if s.Variants[0].ConnsOpened != nil {
-		row("conns opened in window", func(g *Group) string {
-			if g.ConnsOpened == nil {
-				return "-"
+	countRow := func(label string, get func(g *Group) *int64) {
+		if get(&s.Variants[0]) == nil {
+			return
+		}
+		row(label, func(g *Group) string {
+			if n := get(g); n != nil {
+				return fmt.Sprint(*n)
 			}
-			return fmt.Sprint(*g.ConnsOpened)
+			return "-"
 		})
 	}
+	countRow("conns opened in window", func(g *Group) *int64 { return g.ConnsOpened })
+	countRow("server conns in window", func(g *Group) *int64 { return g.ServerConns })
 	tw.Flush()
 
 	fmt.Fprintln(w)
