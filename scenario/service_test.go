@@ -165,3 +165,18 @@ func zombie(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
+
+func TestRedactCommand(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"bin/pooldemo --dsn 'app:s3cret@tcp(127.0.0.1:3306)/test' --pool 10", "bin/pooldemo --dsn 'app:*****@tcp(127.0.0.1:3306)/test' --pool 10"},
+		{"psql postgres://u:pw@localhost/db", "psql postgres://u:*****@localhost/db"},
+		{"mysql -uroot -ps3cret -e 'FLUSH HOSTS'", "mysql -uroot -p***** -e 'FLUSH HOSTS'"},
+		{"svc --password=hunter2 --x", "svc --password=***** --x"},
+		{"bin/pooldemo --dsn root@tcp(127.0.0.1:3306)/test", "bin/pooldemo --dsn root@tcp(127.0.0.1:3306)/test"},
+		{"curl http://127.0.0.1:8089/healthz", "curl http://127.0.0.1:8089/healthz"},
+	} {
+		if got := redactCommand(tc.in); got != tc.want {
+			t.Errorf("redactCommand(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

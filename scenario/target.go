@@ -133,6 +133,20 @@ func (s *Scenario) Redacted() *Scenario {
 		r := s.Target.MySQL.Redacted()
 		c.Target.MySQL = &r
 	}
+	if s.Service != nil {
+		sv := *s.Service
+		sv.Run = redactCommand(sv.Run)
+		c.Service = &sv
+	}
+	c.Variants = make([]Variant, len(s.Variants))
+	for i, v := range s.Variants {
+		if v.Before != nil {
+			b := *v.Before
+			b.Run = redactCommand(b.Run)
+			v.Before = &b
+		}
+		c.Variants[i] = v
+	}
 	if s.Target.HTTP != nil {
 		h := *s.Target.HTTP
 		h.Requests = make([]http.Request, len(s.Target.HTTP.Requests))
@@ -143,6 +157,25 @@ func (s *Scenario) Redacted() *Scenario {
 		c.Target.HTTP = &h
 	}
 	return &c
+}
+
+// credentialInCommand matches user:password@ in a DSN or URL written in a
+// shell command (user:pw@tcp(…), mysql://user:pw@host), and
+// --password=… or -pSECRET style flags.
+var credentialInCommand = regexp.MustCompile(`([A-Za-z0-9_.%-]+):[^@\s'"/]+@|(--password[= ])\S+|(\s-p)\S+`)
+
+// redactCommand hides the credentials a command line may carry.
+func redactCommand(cmd string) string {
+	return credentialInCommand.ReplaceAllStringFunc(cmd, func(m string) string {
+		sub := credentialInCommand.FindStringSubmatch(m)
+		switch {
+		case sub[1] != "":
+			return sub[1] + ":*****@"
+		case sub[2] != "":
+			return sub[2] + "*****"
+		}
+		return sub[3] + "*****"
+	})
 }
 
 // secretHeader matches header names whose values are credentials.
