@@ -48,6 +48,16 @@ type Config struct {
 	// ServerVars are mariadbd options for a managed server
 	// (wait_timeout, max_connections, thread_cache_size, ...).
 	ServerVars map[string]string `yaml:"server_vars" json:"server_vars,omitempty"`
+	// ServerTLS gives a managed server a throw-away CA and certificate,
+	// generated at each Start, so that TLS costs can be measured without
+	// a PKI; tls: {mode: verify} then trusts that CA by itself.
+	ServerTLS bool `yaml:"server_tls" json:"server_tls,omitempty"`
+	// RequireSecureTransport starts a managed server that refuses plain
+	// connections (needs server_tls).
+	RequireSecureTransport bool `yaml:"require_secure_transport" json:"require_secure_transport,omitempty"`
+	// TLS is how every connection talks TLS; nil means plain, or what the
+	// DSN's tls= parameter says.
+	TLS *TLSConfig `yaml:"tls" json:"tls,omitempty"`
 
 	// MaxOpen is SetMaxOpenConns (default 10).
 	MaxOpen int `yaml:"max_open" json:"max_open,omitempty"`
@@ -76,6 +86,13 @@ type Config struct {
 	TeardownSQL []string `yaml:"teardown" json:"teardown,omitempty"`
 	// Seed creates and fills a table for point selects.
 	Seed *Seed `yaml:"seed" json:"seed,omitempty"`
+
+	// DialAddr, when set, is where the pool's connections dial instead of
+	// the server's address (the network emulator's listener). The
+	// monitoring and setup connections keep the real address, so that
+	// sampling neither perturbs nor is perturbed by the emulated link; TLS
+	// still verifies the real server's name. Not part of the scenario file.
+	DialAddr string `yaml:"-" json:"-"`
 
 	// Log receives the go-sql-driver's own log lines (they never hold a
 	// password); nil drops them. Not part of the scenario file.
@@ -131,6 +148,12 @@ func (c *Config) SetDefaults() {
 	}
 	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = pdriver.Duration(DefaultConnectTimeout)
+	}
+	if c.TLS != nil && c.TLS.Mode == "" {
+		// A fresh block: withDefaults' copies share the pointer.
+		t := *c.TLS
+		t.Mode = TLSOff
+		c.TLS = &t
 	}
 }
 

@@ -60,6 +60,19 @@ func dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	return c, err
 }
 
+// dialVia returns the pool's dial function: dial, sent to override instead
+// of the server's address when override is set. Only the socket goes
+// there: the driver still takes the address it was given for the server's
+// (TLS verifies that name), so the emulator stays invisible to the client.
+func dialVia(override string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if override == "" {
+		return dial
+	}
+	return func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return dial(ctx, "tcp", override)
+	}
+}
+
 // connector wraps the go-sql-driver connector: it bounds and times the whole
 // connection setup, charges it to the iteration found in ctx (or to the
 // pool), and counts connections opened and closed.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,9 @@ func (c Config) open(ctx context.Context) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := net.SplitHostPort(c.DialAddr); c.DialAddr != "" && err != nil {
+		return nil, fmt.Errorf("DialAddr %q is not host:port: %w", c.DialAddr, err)
+	}
 	pw := dsnPassword(dsn)
 	gc, err := c.goConfig(dsn, c.ConnectTimeout.D())
 	if err != nil {
@@ -114,7 +118,7 @@ func (d *Driver) openMonitor(ctx context.Context, gc *gomysql.Config, pw string)
 		d.mon.Close()
 		cls := classify(err, errCase{stage: stageConnect, runDone: ctx.Err() != nil, expired: pctx.Err() != nil})
 		return &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s (connect_timeout %s): %w",
-			gc.Addr, d.cfg.ConnectTimeout, scrub(err, pw))}
+			gc.Addr, d.cfg.ConnectTimeout, scrub(d.cfg.withRefusalHint(err), pw))}
 	}
 	return nil
 }
@@ -123,7 +127,7 @@ func (d *Driver) openMonitor(ctx context.Context, gc *gomysql.Config, pw string)
 // max_open first: database/sql lowers max idle to max open, not the reverse.
 func (d *Driver) openPool(gc *gomysql.Config) error {
 	pc := gc.Clone()
-	pc.DialFunc = dial
+	pc.DialFunc = dialVia(d.cfg.DialAddr)
 	pc.Logger = &countingLogger{st: d.st, out: d.cfg.Log}
 	inner, err := gomysql.NewConnector(pc)
 	if err != nil {
@@ -136,6 +140,9 @@ func (d *Driver) openPool(gc *gomysql.Config) error {
 	d.db.SetConnMaxIdleTime(d.cfg.ConnMaxIdleTime.D())
 	d.facts["check_conn_liveness"] = strconv.FormatBool(pc.CheckConnLiveness)
 	d.facts["interpolate_params"] = strconv.FormatBool(pc.InterpolateParams)
+	if d.cfg.DialAddr != "" {
+		d.facts["dial_addr"] = d.cfg.DialAddr
+	}
 	return nil
 }
 
@@ -153,6 +160,11 @@ func (d *Driver) readFacts(ctx context.Context) error {
 	}
 	d.facts = map[string]string{"server_version": version, "max_connections": maxConns,
 		"wait_timeout": waitTimeout, "thread_cache_size": threadCache}
+	// TLS facts only describe the run: failing to read them must not
+	// fail Open.
+	if err := d.readTLSFacts(ctx); err != nil {
+		d.facts["tls_status"] = "unreadable: " + err.Error()
+	}
 	status, err := d.serverStatus(ctx)
 	if err != nil {
 		return err

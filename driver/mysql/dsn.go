@@ -145,6 +145,9 @@ func (c *Config) goConfig(dsn string, connectTimeout time.Duration) (*gomysql.Co
 	if gc.Timeout == 0 || gc.Timeout > connectTimeout {
 		gc.Timeout = connectTimeout
 	}
+	if err := c.applyTLS(gc); err != nil {
+		return nil, err
+	}
 	return gc, nil
 }
 

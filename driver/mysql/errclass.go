@@ -45,6 +45,9 @@ const (
 	crServerGone           = 2006
 	crServerLost           = 2013
 	erClientInteraction    = 4031
+	// MySQL's refusal of a plain connection under require_secure_transport;
+	// MariaDB answers 1045 instead (see refusalHint).
+	erSecureTransportRequired = 3159
 )
 
 // classify maps an error onto poolload's classes. Order matters: the run
@@ -80,7 +83,7 @@ func classifyNumber(n uint16) pdriver.ErrorClass {
 	switch n {
 	case erTooManyConnections, erUserLimitReached:
 		return pdriver.ClassTooManyConnections
-	case erAccessDenied, erAccessDeniedDB, erAccessDeniedNoPasswd:
+	case erAccessDenied, erAccessDeniedDB, erAccessDeniedNoPasswd, erSecureTransportRequired:
 		return pdriver.ClassAccessDenied
 	case erDeadlock:
 		return pdriver.ClassDeadlock

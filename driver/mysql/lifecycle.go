@@ -51,7 +51,8 @@ func (c *Config) Start(ctx context.Context) error {
 	if rt.server != nil {
 		return nil
 	}
-	s, err := managed.Start(ctx, c.ServerVars)
+	s, err := managed.StartWith(ctx, managed.Options{Vars: c.ServerVars,
+		TLS: c.ServerTLS, RequireSecureTransport: c.RequireSecureTransport})
 	if err != nil {
 		return fmt.Errorf("starting the managed MariaDB server: %w", err)
 	}
@@ -99,6 +100,25 @@ func (c *Config) effectiveDSN() (string, error) {
 	return "", errors.New("server: managed is not running: call Config.Start before Open")
 }
 
+// ServerAddr returns the host:port the pool connects to when DialAddr is
+// not set: the DSN's address, or the managed server's once Start has run.
+// The network emulator listens in front of it.
+func (c *Config) ServerAddr() (string, error) {
+	dsn, err := c.effectiveDSN()
+	if err != nil {
+		return "", err
+	}
+	gc, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("reading the server address from the dsn: %w", scrub(err, dsnPassword(dsn)))
+	}
+	switch gc.Net {
+	case "tcp", "tcp4", "tcp6":
+		return gc.Addr, nil
+	}
+	return "", fmt.Errorf("the dsn connects over %q, not TCP: there is no host:port to put a network emulator in front of", gc.Net)
+}
+
 // baseline records a Threads_connected reading taken before a pool made
 // any connection and returns the run's baseline: the lowest such reading,
 // because a later Open may still see the previous variant's connections
@@ -140,7 +160,7 @@ func (c *Config) admin(ctx context.Context) (*sql.DB, string, error) {
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
 		return nil, pw, &OpenError{Class: Classify(err),
-			Err: fmt.Errorf("connecting to %s for setup: %w", gc.Addr, scrub(err, pw))}
+			Err: fmt.Errorf("connecting to %s for setup: %w", gc.Addr, scrub(cc.withRefusalHint(err), pw))}
 	}
 	return db, pw, nil
 }

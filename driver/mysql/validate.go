@@ -27,6 +27,13 @@ var reservedServerVars = map[string]bool{
 	"skip_networking": true, "skip-networking": true, "defaults_file": true, "defaults-file": true,
 }
 
+// tlsServerVars are set from server_tls and require_secure_transport
+// (compared with - read as _).
+var tlsServerVars = map[string]bool{
+	"ssl": true, "ssl_ca": true, "ssl_capath": true, "ssl_cert": true, "ssl_key": true,
+	"require_secure_transport": true,
+}
+
 // dsnOwnedParams are set from our own fields; letting params set them too
 // would leave two sources of truth.
 var dsnOwnedParams = map[string]string{
@@ -38,6 +45,7 @@ var dsnOwnedParams = map[string]string{
 func (c *Config) Validate() map[string]string {
 	errs := map[string]string{}
 	c.validateTarget(errs)
+	c.validateTLS(errs)
 	c.validatePool(errs)
 	c.validateWork(errs)
 	return errs
@@ -65,6 +73,8 @@ func (c *Config) validateTarget(errs map[string]string) {
 				errs["server_vars."+k] = "is not a server variable name (lower case, digits, _ or -)"
 			case reservedServerVars[k]:
 				errs["server_vars."+k] = "is set by poolload for the managed server"
+			case tlsServerVars[strings.ReplaceAll(k, "-", "_")]:
+				errs["server_vars."+k] = "is set from server_tls and require_secure_transport; set those instead"
 			case v == "" || strings.ContainsAny(v, " \t\r\n"):
 				errs["server_vars."+k] = "needs a value without blanks"
 			}

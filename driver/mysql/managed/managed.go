@@ -7,6 +7,8 @@ package managed
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -46,6 +48,9 @@ type Server struct {
 	// (name → "asked → got"): MariaDB raises max_connections to at least 10.
 	Adjusted map[string]string
 
+	tls     *tlsFiles // nil without Options.TLS
+	secured bool      // require_secure_transport is on
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -56,10 +61,30 @@ type Server struct {
 var baseArgs = []string{"--innodb-log-file-size=4M", "--innodb-temp-data-file-path=ibtmp1:1M:autoextend",
 	"--skip-name-resolve"}
 
-// Start installs a fresh data directory, starts mariadbd on a free loopback
-// port with vars as --name=value options, waits until it answers and
-// creates database `test`. The caller must call Stop.
+// Options say how StartWith sets the server up.
+type Options struct {
+	// Vars are mariadbd options, passed as --name=value.
+	Vars map[string]string
+	// TLS generates a CA and a server certificate for this server alone
+	// and starts it with ssl_ca, ssl_cert and ssl_key.
+	TLS bool
+	// RequireSecureTransport makes the server refuse connections without
+	// TLS; it needs TLS.
+	RequireSecureTransport bool
+}
+
+// Start is StartWith with only server variables.
 func Start(ctx context.Context, vars map[string]string) (*Server, error) {
+	return StartWith(ctx, Options{Vars: vars})
+}
+
+// StartWith installs a fresh data directory, starts mariadbd on a free
+// loopback port with the options, waits until it answers and creates
+// database `test`. The caller must call Stop.
+func StartWith(ctx context.Context, opts Options) (*Server, error) {
+	if opts.RequireSecureTransport && !opts.TLS {
+		return nil, errors.New("require_secure_transport needs TLS on the managed server")
+	}
 	mariadbd, installDB, err := find()
 	if err != nil {
 		return nil, err
@@ -72,12 +97,21 @@ func Start(ctx context.Context, vars map[string]string) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	// The TLS files go next to the data directory, not into it: the data
+	// directory is copied from a cached template shared by every server.
+	var files *tlsFiles
+	if opts.TLS {
+		if files, err = generateTLS(dir); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	// A free port can be taken between our probe and the server's bind:
 	// try a few times before giving up.
 	for attempt := 0; ; attempt++ {
-		s, err := launch(ctx, mariadbd, dir, vars)
+		s, err := launch(ctx, mariadbd, dir, opts, files)
 		if err == nil {
-			if err = s.ready(ctx, vars); err == nil {
+			if err = s.ready(ctx, opts.Vars); err == nil {
 				return s, nil
 			}
 			s.kill()
@@ -128,7 +162,7 @@ func rootArgs() []string {
 }
 
 // launch starts mariadbd on a free port without waiting for it.
-func launch(ctx context.Context, mariadbd, dir string, vars map[string]string) (*Server, error) {
+func launch(ctx context.Context, mariadbd, dir string, opts Options, files *tlsFiles) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -141,8 +175,14 @@ func launch(ctx context.Context, mariadbd, dir string, vars map[string]string) (
 		"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1", "--skip-networking=0",
 	}, rootArgs()...)
 	args = append(args, baseArgs...)
-	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		args = append(args, "--"+k+"="+vars[k])
+	if files != nil {
+		args = append(args, files.args()...)
+	}
+	if opts.RequireSecureTransport {
+		args = append(args, "--require-secure-transport=ON")
+	}
+	for _, k := range slices.Sorted(maps.Keys(opts.Vars)) {
+		args = append(args, "--"+k+"="+opts.Vars[k])
 	}
 	// Not CommandContext: the server must outlive Start's ctx.
 	cmd := exec.Command(mariadbd, args...)
@@ -150,7 +190,8 @@ func launch(ctx context.Context, mariadbd, dir string, vars map[string]string) (
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", mariadbd, err)
 	}
-	s := &Server{dir: dir, port: port, cmd: cmd, done: make(chan struct{})}
+	s := &Server{dir: dir, port: port, cmd: cmd, done: make(chan struct{}),
+		tls: files, secured: opts.RequireSecureTransport}
 	go func() {
 		cmd.Wait()
 		close(s.done)
@@ -176,6 +217,9 @@ func (s *Server) ready(ctx context.Context, vars map[string]string) error {
 	cfg.User, cfg.Net, cfg.Addr = "root", "tcp", s.Addr()
 	cfg.Timeout = time.Second
 	cfg.Logger = &gomysql.NopLogger{}
+	// With TLS the probe verifies the generated certificate, so a server
+	// whose certificate a client would reject never counts as ready.
+	cfg.TLS = s.ClientTLS()
 	conn, err := gomysql.NewConnector(cfg)
 	if err != nil {
 		return fmt.Errorf("configuring a client for the managed server: %w", err)
@@ -227,6 +271,41 @@ func (s *Server) DSN() string { return "root@tcp(" + s.Addr() + ")/test" }
 
 // Dir is the temporary directory holding the data, socket and error log.
 func (s *Server) Dir() string { return s.dir }
+
+// TLS reports whether the server was started with a certificate.
+func (s *Server) TLS() bool { return s.tls != nil }
+
+// RequireSecureTransport reports whether the server refuses plain
+// connections.
+func (s *Server) RequireSecureTransport() bool { return s.secured }
+
+// CAPEM returns the PEM of the CA that signed the server's certificate, or
+// nil without TLS. The returned slice is a copy.
+func (s *Server) CAPEM() []byte {
+	if s.tls == nil {
+		return nil
+	}
+	return slices.Clone(s.tls.caPEM)
+}
+
+// CAPool returns a pool holding the server's CA, or nil without TLS.
+func (s *Server) CAPool() *x509.CertPool {
+	if s.tls == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.tls.caPEM)
+	return pool
+}
+
+// ClientTLS returns a client configuration that verifies the server's
+// certificate against its CA, or nil without TLS.
+func (s *Server) ClientTLS() *tls.Config {
+	if s.tls == nil {
+		return nil
+	}
+	return &tls.Config{RootCAs: s.CAPool(), ServerName: "127.0.0.1"}
+}
 
 // Stop kills the server, waits for it to exit and removes its directory.
 // The data is thrown away, so there is no point in a clean shutdown. Stop
