@@ -10,20 +10,21 @@ import (
 	"github.com/poolload/poolload/collector"
 )
 
-// checkIdleDeaths finds connections the server closed while they sat idle
-// in the pool: the pool keeps them longer than the server's wait_timeout
-// (or forever), and the driver then met dead connections. Only the
-// configuration is not enough; a bad connection must have been seen.
+// checkIdleDeaths finds connections that died while they sat idle in the
+// pool: the pool keeps them longer than the server's wait_timeout, or
+// than the network link's idle timeout (a NAT or firewall that forgets
+// idle flows), and the driver then met dead connections. Only the
+// configuration is not enough; a dead connection must have been seen.
 func checkIdleDeaths(d *diag) *Finding {
-	wt := d.waitTimeout()
-	if wt <= 0 {
+	limit, what := d.idleLimit()
+	if limit <= 0 {
 		return nil
 	}
 	idle, _ := d.dur("conn_max_idle_time")
 	life, _ := d.dur("conn_max_lifetime")
-	outlives := func(v time.Duration) bool { return v <= 0 || v >= wt }
-	// Either limit below wait_timeout retires a connection before the
-	// server kills it.
+	outlives := func(v time.Duration) bool { return v <= 0 || v >= limit }
+	// Either limit below the idle timeout retires a connection before it
+	// is killed.
 	if !outlives(idle) || !outlives(life) {
 		return nil
 	}
@@ -36,8 +37,8 @@ func checkIdleDeaths(d *diag) *Finding {
 		if errs > 0 {
 			sev = SevCritical // iterations failed, not just retried
 		}
-		// Below wait_timeout with a margin for clock and sampling skew.
-		rec := wt * 3 / 4
+		// Below the limit with a margin for clock and sampling skew.
+		rec := limit * 3 / 4
 		if rec >= 10*time.Second {
 			rec = rec.Truncate(time.Second)
 		}
@@ -47,13 +48,29 @@ func checkIdleDeaths(d *diag) *Finding {
 				hit = append(hit, r)
 			}
 		}
+		ev := fmt.Sprintf("%s: %s, conn_max_idle_time=%s, conn_max_lifetime=%s; %.0f dead connections found by the driver, %.0f bad_connection errors (%s)",
+			w.where(), what, unsetDur(idle), unsetDur(life), checks, errs, span(hit))
+		if resets := total(w.rows, "link_resets") + total(w.rows, "link_drops"); resets > 0 {
+			ev += fmt.Sprintf("; the link reset or dropped %.0f connections", resets)
+		}
 		return &Finding{ID: "idle-connection-deaths", Severity: sev,
-			Statement: "The pool keeps idle connections longer than the server's wait_timeout, and the server closed some of them",
-			Evidence: fmt.Sprintf("%s: wait_timeout=%s, conn_max_idle_time=%s, conn_max_lifetime=%s; %.0f dead connections found by the driver, %.0f bad_connection errors (%s)",
-				w.where(), wt, unsetDur(idle), unsetDur(life), checks, errs, span(hit)),
-			Recommendation: fmt.Sprintf("set conn_max_idle_time to %s (below wait_timeout=%s)", rec, wt)}
+			Statement:      "The pool keeps idle connections longer than " + what + " allows, and some of them died",
+			Evidence:       ev,
+			Recommendation: fmt.Sprintf("set conn_max_idle_time to %s (below %s)", rec, what)}
 	}
 	return nil
+}
+
+// idleLimit is the shortest idle time that kills a connection: the
+// server's wait_timeout, or the network link's reset_idle_after when it is
+// shorter; what names it for the finding.
+func (d *diag) idleLimit() (time.Duration, string) {
+	limit := d.waitTimeout()
+	what := fmt.Sprintf("the server's wait_timeout=%s", limit)
+	if nat, ok := d.dur("network.reset_idle_after"); ok && nat > 0 && (limit <= 0 || nat < limit) {
+		return nat, fmt.Sprintf("the network's idle timeout (reset_idle_after=%s)", nat)
+	}
+	return limit, what
 }
 
 // waitTimeout is the server's wait_timeout. A value the scenario sets on a
