@@ -53,7 +53,8 @@ type Group struct {
 	Examples map[string]string `json:"error_examples,omitempty"`
 	Metrics  map[string]Stats  `json:"metrics"`
 	// ConnsOpened is the number of connections the pool opened during the
-	// measured window(s); nil when the driver has no pool to count.
+	// measured window(s) — for an HTTP target, the service's pool as its
+	// gauges show it; nil when there is no pool to count.
 	ConnsOpened *int64 `json:"conns_opened,omitempty"`
 	// ServerConns is the number of connections the watched database
 	// server accepted during the window(s) (its Connections counter), for
@@ -145,6 +146,9 @@ func windowGroup(r *collector.Record, w *collector.WindowInfo) Group {
 	}
 	rows := r.Series(w.Variant, w.Rep)
 	g.ConnsOpened = sumDelta(rows, "conns_opened")
+	if g.ConnsOpened == nil { // an HTTP target: the service's pool
+		g.ConnsOpened = sumDelta(rows, "svc_pool_opened")
+	}
 	g.ServerConns = sumDelta(rows, "db_connections")
 	return g
 }

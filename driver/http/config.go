@@ -8,12 +8,15 @@ package http
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/gen"
 )
 
 // DefaultTimeout bounds one request (connect, send, wait, read) when the
@@ -37,6 +40,19 @@ type Config struct {
 	// MaxConns caps connections per host (0: no cap). Requests beyond it
 	// wait in the Transport and that wait shows up as blocked.
 	MaxConns int `yaml:"max_conns" json:"max_conns,omitempty"`
+
+	// Auth logs in once at Open; load requests carry the token.
+	Auth *Auth `yaml:"auth" json:"auth,omitempty"`
+	// PoolMetrics reads the service's own pool gauges every interval.
+	PoolMetrics *PoolMetrics `yaml:"pool_metrics" json:"pool_metrics,omitempty"`
+	// Database watches the service's database from the server side.
+	Database *Database `yaml:"database" json:"database,omitempty"`
+
+	// DialAddr, if set, is the host:port the load Transport dials instead
+	// of the URL's (the network emulator listens there); the URL and Host
+	// header stay as written. Auth and the samplers connect directly. Not
+	// part of the scenario file.
+	DialAddr string `yaml:"-" json:"-"`
 }
 
 // Request is one entry of the mix.
@@ -47,7 +63,7 @@ type Request struct {
 	// Method defaults to GET.
 	Method string `yaml:"method" json:"method,omitempty"`
 	// Path is appended to BaseURL; it may contain generators in braces,
-	// such as /items/{rand_int(1,1000)} (see parsePath).
+	// such as /items/{rand_int(1,1000)} or /x/{uuid()} (see driver/gen).
 	Path string `yaml:"path" json:"path"`
 	// Headers and Body may name environment variables as ${NAME}, so that
 	// tokens stay out of the scenario file; they are expanded at Open.
@@ -81,17 +97,10 @@ func (c *Config) Validate() map[string]string {
 		}
 		if !strings.HasPrefix(r.Path, "/") {
 			errs[p+".path"] = "must start with /"
-		} else if _, err := parsePath(r.Path); err != nil {
+		} else if _, err := gen.ParseTemplate(r.Path); err != nil {
 			errs[p+".path"] = err.Error()
 		}
-		for k, v := range r.Headers {
-			if name := unsetEnv(v); name != "" {
-				errs[p+".headers."+k] = "uses ${" + name + "}, which is not set"
-			}
-		}
-		if name := unsetEnv(r.Body); name != "" {
-			errs[p+".body"] = "uses ${" + name + "}, which is not set"
-		}
+		checkEnv(p, r.Headers, r.Body, errs)
 	}
 	for i, s := range c.ExpectStatus {
 		if s < 100 || s > 599 {
@@ -101,19 +110,63 @@ func (c *Config) Validate() map[string]string {
 	if c.MaxConns < 0 {
 		errs["max_conns"] = "must be 0 (no cap) or more"
 	}
+	c.validateBlocks(errs)
 	return errs
+}
+
+// validateBlocks checks the optional blocks and the dial hook.
+func (c *Config) validateBlocks(errs map[string]string) {
+	if c.Auth != nil {
+		c.Auth.validate(errs)
+	}
+	if c.PoolMetrics != nil {
+		c.PoolMetrics.validate(c.BaseURL, errs)
+	}
+	if c.Database != nil {
+		c.Database.validate(errs)
+	}
+	if c.DialAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DialAddr); err != nil {
+			errs["dial_addr"] = fmt.Sprintf("%q is not host:port", c.DialAddr)
+		}
+	}
+}
+
+// checkEnv reports, under prefix, headers and a body that name unset
+// variables.
+func checkEnv(prefix string, headers map[string]string, body string, errs map[string]string) {
+	for k, v := range headers {
+		if name := unsetEnv(v); name != "" {
+			errs[prefix+".headers."+k] = "uses ${" + name + "}, which is not set"
+		}
+	}
+	if name := unsetEnv(body); name != "" {
+		errs[prefix+".body"] = "uses ${" + name + "}, which is not set"
+	}
+}
+
+// envRef is a ${NAME} reference. Only the braced form is expanded: a bare
+// $ is common in passwords and JSON bodies, and must stay as written.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces each ${NAME} with the variable's value.
+func expandEnv(s string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	return envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		return os.Getenv(ref[2 : len(ref)-1])
+	})
 }
 
 // unsetEnv returns the first variable s names that is not set, or "".
 func unsetEnv(s string) string {
-	missing := ""
-	os.Expand(s, func(name string) string {
-		if _, ok := os.LookupEnv(name); !ok && missing == "" {
-			missing = name
+	for _, m := range envRef.FindAllStringSubmatch(s, -1) {
+		if _, ok := os.LookupEnv(m[1]); !ok {
+			return m[1]
 		}
-		return ""
-	})
-	return missing
+	}
+	return ""
 }
 
 // timeout returns the per-request timeout with its default applied.

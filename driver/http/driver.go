@@ -9,19 +9,19 @@ import (
 	"net"
 	nethttp "net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/gen"
 )
 
 // request is a Request prepared once at Open.
 type request struct {
 	method string
-	parts  []part
+	path   gen.Template
 	header nethttp.Header // shared read-only: the client clones before changing
 	body   string
 }
@@ -35,35 +35,34 @@ type Driver struct {
 	reqs   []request
 	cum    []int // cumulative weights, for the weighted pick
 	states sync.Pool
+
+	scrape *scraper // nil without pool_metrics
+	db     *dbWatch // nil without database
+	authed string   // the auth header's name, for Describe; never its value
 }
 
 // Open implements driver.Opener: every variant run gets a fresh Driver with
-// its own Transport, hence a cold set of connections.
-func (c Config) Open(context.Context) (driver.Driver, error) { return New(c) }
+// its own Transport, hence a cold set of connections. It logs in (auth)
+// and connects the database monitor before any load; either failing is an
+// error here, with a class when the failure has one (*OpenError).
+func (c Config) Open(ctx context.Context) (driver.Driver, error) { return openDriver(ctx, c) }
 
-// New prepares a driver for cfg, which must have passed Validate.
-func New(cfg Config) (*Driver, error) {
+// New is Open without a run context, returning the concrete type.
+func New(cfg Config) (*Driver, error) { return openDriver(context.Background(), cfg) }
+
+func openDriver(ctx context.Context, cfg Config) (*Driver, error) {
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("http: invalid config: %v", errs)
 	}
 	d := &Driver{cfg: cfg, base: strings.TrimSuffix(cfg.BaseURL, "/")}
-	total := 0
-	for _, r := range cfg.Requests {
-		parts, err := parsePath(r.Path)
-		if err != nil {
-			return nil, fmt.Errorf("http: request %q: %w", r.Name, err)
-		}
-		h := nethttp.Header{}
-		for k, v := range r.Headers {
-			h.Set(k, os.ExpandEnv(v))
-		}
-		m := strings.ToUpper(r.Method)
-		if m == "" {
-			m = nethttp.MethodGet
-		}
-		d.reqs = append(d.reqs, request{method: m, parts: parts, header: h, body: os.ExpandEnv(r.Body)})
-		total += max(r.Weight, 1)
-		d.cum = append(d.cum, total)
+	if err := d.prepare(); err != nil {
+		return nil, err
+	}
+	if err := d.login(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.openSamplers(ctx); err != nil {
+		return nil, err
 	}
 	d.tr = newTransport(&cfg)
 	d.client = &nethttp.Client{
@@ -76,8 +75,76 @@ func New(cfg Config) (*Driver, error) {
 	return d, nil
 }
 
+// prepare parses the requests and their weights.
+func (d *Driver) prepare() error {
+	total := 0
+	for _, r := range d.cfg.Requests {
+		path, err := gen.ParseTemplate(r.Path)
+		if err != nil {
+			return fmt.Errorf("http: request %q: path: %w", r.Name, err)
+		}
+		h := nethttp.Header{}
+		for k, v := range r.Headers {
+			h.Set(k, expandEnv(v))
+		}
+		m := strings.ToUpper(r.Method)
+		if m == "" {
+			m = nethttp.MethodGet
+		}
+		d.reqs = append(d.reqs, request{method: m, path: path, header: h, body: expandEnv(r.Body)})
+		total += max(r.Weight, 1)
+		d.cum = append(d.cum, total)
+	}
+	return nil
+}
+
+// login runs the auth step and sets its header on every request. A header
+// the request sets itself wins: the scenario said so explicitly.
+func (d *Driver) login(ctx context.Context) error {
+	if d.cfg.Auth == nil {
+		return nil
+	}
+	name, value, err := d.cfg.Auth.login(ctx, d.base, d.cfg.timeout())
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	for i := range d.reqs {
+		if d.reqs[i].header.Get(name) == "" {
+			d.reqs[i].header.Set(name, value)
+		}
+	}
+	d.authed = name
+	return nil
+}
+
+// openSamplers connects the database monitor and primes the pool_metrics
+// scraper, so that the first deltas count from Open. An unreachable
+// metrics URL is not an error: its gauges are NaN.
+func (d *Driver) openSamplers(ctx context.Context) error {
+	if c := d.cfg.Database; c != nil {
+		w, err := openDBWatch(ctx, c)
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		d.db = w
+	}
+	if c := d.cfg.PoolMetrics; c != nil {
+		d.scrape = newScraper(c, d.base)
+		d.scrape.sample(ctx, make([]float64, len(c.gaugeNames())))
+	}
+	return nil
+}
+
 func newTransport(cfg *Config) *nethttp.Transport {
 	dialer := &net.Dialer{Timeout: driver.DefaultConnectTimeout}
+	dial := dialer.DialContext
+	if addr := cfg.DialAddr; addr != "" {
+		// Only where to connect changes: the URL, Host header and TLS
+		// server name stay those of base_url.
+		dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		}
+	}
 	idle := cfg.MaxConns
 	if idle == 0 {
 		// The library default of 2 idle per host would silently close
@@ -85,7 +152,7 @@ func newTransport(cfg *Config) *nethttp.Transport {
 		idle = 1 << 16
 	}
 	return &nethttp.Transport{
-		DialContext:         dialer.DialContext,
+		DialContext:         dial,
 		DisableKeepAlives:   cfg.NoReuse,
 		MaxConnsPerHost:     cfg.MaxConns,
 		MaxIdleConns:        0, // no global cap; the per-host one applies
@@ -94,9 +161,16 @@ func newTransport(cfg *Config) *nethttp.Transport {
 	}
 }
 
-// Close drops the idle connections; in-flight requests end on their own.
+// Close drops the idle connections (in-flight requests end on their own)
+// and closes the samplers.
 func (d *Driver) Close() error {
 	d.tr.CloseIdleConnections()
+	if d.scrape != nil {
+		d.scrape.close()
+	}
+	if d.db != nil {
+		return d.db.close()
+	}
 	return nil
 }
 
@@ -114,7 +188,7 @@ func (d *Driver) Iterate(ctx context.Context, t *driver.Trace) {
 	st := d.states.Get().(*state)
 	defer d.states.Put(st)
 	r := d.pick()
-	st.buf = appendPath(append(st.buf[:0], d.base...), r.parts, t)
+	st.buf = r.path.Append(append(st.buf[:0], d.base...), t)
 	var body io.Reader
 	if r.body != "" {
 		body = strings.NewReader(r.body)

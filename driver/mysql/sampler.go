@@ -2,58 +2,26 @@ package mysql
 
 import (
 	"context"
-	"fmt"
 	"maps"
-	"math"
 	"strconv"
 	"time"
 )
 
-// Server status variables read on every sample, in gauge order.
-const (
-	srvThreadsConnected = iota
-	srvThreadsRunning
-	srvThreadsCreated
-	srvConnections
-	srvAbortedConnects
-	srvAbortedClients
-	srvMaxUsedConnections
-	srvQuestions
-	numServerVars
-)
-
-var serverVarNames = [numServerVars]string{
-	"Threads_connected", "Threads_running", "Threads_created", "Connections",
-	"Aborted_connects", "Aborted_clients", "Max_used_connections", "Questions",
-}
-
-// serverCounter says which server variables are counters (reported as
-// per-interval deltas) rather than levels.
-var serverCounter = [numServerVars]bool{
-	srvThreadsCreated: true, srvConnections: true, srvAbortedConnects: true,
-	srvAbortedClients: true, srvQuestions: true,
-}
-
-// One query for all of them: the monitor makes one round trip per sample.
-const statusQuery = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_connected', " +
-	"'Threads_running', 'Threads_created', 'Connections', 'Aborted_connects', " +
-	"'Aborted_clients', 'Max_used_connections', 'Questions')"
-
-// gaugeNames are the Sampler's gauges; "(delta)" ones are per interval.
-var gaugeNames = []string{
+// poolGaugeNames are the client pool's gauges, first in the Sampler's
+// order; the server's (serverGaugeNames, filled as a Monitor fills them)
+// follow. The ones marked as deltas count per interval.
+var poolGaugeNames = [numPoolGauges]string{
 	"pool_open", "pool_in_use", "pool_idle",
 	"pool_wait_count", "pool_wait_ms", // deltas
 	"pool_max_idle_closed", "pool_max_idle_time_closed", "pool_max_lifetime_closed", // deltas
 	"conns_opened", "conns_closed", "bad_conn_checks", // deltas
-	"threads_connected", "threads_running", "threads_created", "connections",
-	"aborted_connects", "aborted_clients", "max_used_connections", "questions",
 }
+
+// gaugeNames are the Sampler's gauges: the pool's, then the server's.
+var gaugeNames = append(append([]string(nil), poolGaugeNames[:]...), serverGaugeNames[:]...)
 
 // numPoolGauges is the index of the first server gauge.
 const numPoolGauges = 11
-
-// serverValues holds one reading of the server variables.
-type serverValues [numServerVars]float64
 
 // sampleState is what the previous Sample saw, for the deltas.
 type sampleState struct {
@@ -72,7 +40,8 @@ func (c Config) GaugeNames() []string { return append([]string(nil), gaugeNames.
 
 // Sample implements driver.Sampler: pool gauges from DBStats and the
 // driver's counters, server gauges from one SHOW GLOBAL STATUS on the
-// monitoring connection (NaN if it fails, e.g. while the server is down).
+// monitoring connection, the same way a Monitor reads them (NaN if it
+// fails, e.g. while the server is down).
 func (d *Driver) Sample(ctx context.Context, dst []float64) {
 	d.sampleMu.Lock()
 	defer d.sampleMu.Unlock()
@@ -90,57 +59,21 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 		float64(cur.opened - p.opened), float64(cur.closed - p.closed), float64(cur.badIdle - p.badIdle),
 	}
 	copy(dst, pool[:])
-	qctx, cancel := context.WithTimeout(ctx, min(d.queryTimeout, 2*time.Second))
+	qctx, cancel := context.WithTimeout(ctx, min(d.queryTimeout, monitorQueryTimeout))
 	defer cancel()
 	srv, err := d.serverStatus(qctx)
-	cur.server, cur.serverOK = srv, err == nil
-	for i := range numServerVars {
-		v := math.NaN()
-		switch {
-		case err != nil:
-		case !serverCounter[i]:
-			v = srv[i]
-		case p.serverOK:
-			v = srv[i] - p.server[i]
-		}
-		if numPoolGauges+i < len(dst) {
-			dst[numPoolGauges+i] = v
-		}
-	}
-	if err != nil { // keep the last good server reading for the next delta
-		cur.server, cur.serverOK = p.server, p.serverOK
+	cur.server, cur.serverOK = p.server, p.serverOK
+	if len(dst) > numPoolGauges {
+		fillServerGauges(dst[numPoolGauges:], srv, err, &cur.server, &cur.serverOK)
+	} else if err == nil {
+		cur.server, cur.serverOK = srv, true
 	}
 	*p = cur
 }
 
 // serverStatus reads the server variables through the monitoring connection.
 func (d *Driver) serverStatus(ctx context.Context) (serverValues, error) {
-	var out serverValues
-	rows, err := d.mon.QueryContext(ctx, statusQuery)
-	if err != nil {
-		return out, fmt.Errorf("reading server status: %w", err)
-	}
-	defer rows.Close()
-	seen := 0
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			return out, fmt.Errorf("reading server status: %w", err)
-		}
-		for i, n := range serverVarNames {
-			if n == name {
-				out[i], _ = strconv.ParseFloat(value, 64)
-				seen++
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("reading server status: %w", err)
-	}
-	if seen != int(numServerVars) {
-		return out, fmt.Errorf("reading server status: got %d of %d variables", seen, numServerVars)
-	}
-	return out, nil
+	return readServerStatus(ctx, d.mon)
 }
 
 // Describe implements driver.Describer: server facts read at Open, the

@@ -1,0 +1,115 @@
+package http
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	nethttp "net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/mysql"
+)
+
+// testDSN is the shared local MariaDB, or POOLLOAD_TEST_DSN. Tests that
+// need it fail, never skip, when it does not answer.
+func testDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("POOLLOAD_TEST_DSN")
+	if dsn == "" {
+		dsn = "root@tcp(127.0.0.1:3306)/test"
+	}
+	db := sqlOpen(t, dsn)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatalf("no MySQL at the test DSN (make test starts the local MariaDB): %v", err)
+	}
+	return dsn
+}
+
+func sqlOpen(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	gc, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := gomysql.NewConnector(gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(conn)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// tempUser creates a user only this test connects as, so that no other
+// test's connections change its count, and drops it at cleanup.
+func tempUser(t *testing.T, admin *sql.DB) string {
+	t.Helper()
+	user := fmt.Sprintf("plhttp_%d_%d", os.Getpid(), rand.IntN(1_000_000))
+	if _, err := admin.Exec("CREATE USER '" + user + "'@'%'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP USER '" + user + "'@'%'"); err != nil {
+			t.Error(err)
+		}
+	})
+	return user
+}
+
+func TestDatabaseGauges(t *testing.T) {
+	dsn := testDSN(t)
+	user := tempUser(t, sqlOpen(t, dsn))
+	s := server(t, func(nethttp.ResponseWriter, *nethttp.Request) {})
+	cfg := Config{BaseURL: s.URL, Requests: one("/"), Database: &Database{DSN: dsn, User: user}}
+	d := open(t, cfg)
+	want := "db_threads_connected,db_threads_running,db_threads_created,db_connections,db_aborted_connects," +
+		"db_aborted_clients,db_max_used_connections,db_questions,db_user_threads"
+	if got := strings.Join(d.GaugeNames(), ","); got != want || strings.Join(cfg.GaugeNames(), ",") != want {
+		t.Fatalf("GaugeNames = %s, want %s", got, want)
+	}
+	g := sample(t, context.Background(), d)
+	if !(g["db_threads_connected"] >= 1) || !(g["db_questions"] >= 1) || g["db_user_threads"] != 0 {
+		t.Errorf("gauges %v, want threads_connected >= 1 (the monitor) and no thread of %s", g, user)
+	}
+	gc, _ := gomysql.ParseDSN(dsn)
+	if err := sqlOpen(t, user+"@tcp("+gc.Addr+")/").Ping(); err != nil {
+		t.Fatal(err)
+	}
+	if g := sample(t, context.Background(), d); g["db_user_threads"] != 1 {
+		t.Errorf("db_user_threads = %v after one connection as %s, want 1", g["db_user_threads"], user)
+	}
+	desc := d.Describe(context.Background())
+	for _, k := range []string{"db.server_version", "db.max_connections", "db.wait_timeout", "db.dsn", "db.user", "base_url", "no_reuse", "timeout"} {
+		if desc[k] == "" {
+			t.Errorf("Describe lacks %s: %v", k, desc)
+		}
+	}
+}
+
+func TestDatabaseOpenFails(t *testing.T) {
+	const pw = "db-s3cret-pw"
+	s := server(t, func(nethttp.ResponseWriter, *nethttp.Request) {})
+	_, err := New(Config{BaseURL: s.URL, Requests: one("/"),
+		Database: &Database{DSN: "app:" + pw + "@tcp(" + closedPort(t) + ")/test"}})
+	var oe *mysql.OpenError
+	if !errors.As(err, &oe) || oe.Class != driver.ClassConnectRefused || !strings.Contains(err.Error(), "database") {
+		t.Errorf("Open = %v, want a connect_refused from the database block", err)
+	}
+	noSecret(t, fmt.Sprint(err), pw)
+	bad := Config{BaseURL: s.URL, Requests: one("/"), Database: &Database{DSN: "app:" + pw + "@tcp(127.0.0.1:3306/test"}}
+	msg := bad.Validate()["database.dsn"]
+	if msg == "" {
+		t.Error("a DSN that does not parse passed Validate")
+	}
+	noSecret(t, msg, pw)
+}

@@ -1,0 +1,88 @@
+package http
+
+import (
+	"encoding/json"
+	"maps"
+	"regexp"
+
+	"github.com/poolload/poolload/driver/mysql"
+)
+
+// redacted replaces a secret.
+const redacted = "*****"
+
+// secretHeader matches header names whose values are credentials (the
+// same rule as the scenario's own redaction).
+var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|session|password`)
+
+// Redacted returns a copy that is safe to print or store: secret headers
+// of the requests and of auth, the auth body (it holds the credentials,
+// already expanded from the environment), passwords in base_url and
+// pool_metrics.url, and the database DSN's password are replaced. The
+// copy shares nothing mutable with c.
+func (c Config) Redacted() Config {
+	r := c
+	r.BaseURL = redactURL(c.BaseURL)
+	r.Requests = make([]Request, len(c.Requests))
+	for i, q := range c.Requests {
+		q.Headers = redactHeaders(q.Headers)
+		r.Requests[i] = q
+	}
+	r.ExpectStatus = append([]int(nil), c.ExpectStatus...)
+	if c.Auth != nil {
+		a := *c.Auth
+		a.Headers = redactHeaders(a.Headers)
+		if a.Body != "" {
+			a.Body = redacted
+		}
+		a.ExpectStatus = append([]int(nil), a.ExpectStatus...)
+		r.Auth = &a
+	}
+	if c.PoolMetrics != nil {
+		p := *c.PoolMetrics
+		p.URL = redactURL(p.URL)
+		r.PoolMetrics = &p
+	}
+	if c.Database != nil {
+		db := *c.Database
+		db.DSN = mysql.RedactDSN(db.DSN)
+		r.Database = &db
+	}
+	return r
+}
+
+func redactHeaders(in map[string]string) map[string]string {
+	if in == nil {
+		return nil
+	}
+	out := maps.Clone(in)
+	for k := range out {
+		if secretHeader.MatchString(k) {
+			out[k] = redacted
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the redacted config: run.json never holds a secret,
+// even if a caller forgets to call Redacted.
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config // no methods: no recursion
+	return json.Marshal(plain(c.Redacted()))
+}
+
+// String describes the config without its secrets, so that %v in a log
+// line cannot leak them.
+func (c Config) String() string {
+	b, err := c.MarshalJSON()
+	if err != nil {
+		return "http.Config{base_url: " + redactURL(c.BaseURL) + "}"
+	}
+	return "http.Config" + string(b)
+}
+
+// GoString is String: %#v must not leak secrets either.
+func (c Config) GoString() string { return c.String() }
+
+// String keeps a Driver's headers (which carry the auth token) out of %v.
+func (d *Driver) String() string { return "http.Driver{" + redactURL(d.cfg.BaseURL) + "}" }

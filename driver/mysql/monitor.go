@@ -1,0 +1,257 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+)
+
+// Server status variables read on every sample, in gauge order.
+const (
+	srvThreadsConnected = iota
+	srvThreadsRunning
+	srvThreadsCreated
+	srvConnections
+	srvAbortedConnects
+	srvAbortedClients
+	srvMaxUsedConnections
+	srvQuestions
+	numServerVars
+)
+
+var serverVarNames = [numServerVars]string{
+	"Threads_connected", "Threads_running", "Threads_created", "Connections",
+	"Aborted_connects", "Aborted_clients", "Max_used_connections", "Questions",
+}
+
+// serverGaugeNames are the server gauges, in order: the variables in
+// lower case. Counters among them carry per-interval deltas.
+var serverGaugeNames = [numServerVars]string{
+	"threads_connected", "threads_running", "threads_created", "connections",
+	"aborted_connects", "aborted_clients", "max_used_connections", "questions",
+}
+
+// serverCounter says which server variables are counters (reported as
+// per-interval deltas) rather than levels.
+var serverCounter = [numServerVars]bool{
+	srvThreadsCreated: true, srvConnections: true, srvAbortedConnects: true,
+	srvAbortedClients: true, srvQuestions: true,
+}
+
+// One query for all of them: the monitor makes one round trip per sample.
+const statusQuery = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_connected', " +
+	"'Threads_running', 'Threads_created', 'Connections', 'Aborted_connects', " +
+	"'Aborted_clients', 'Max_used_connections', 'Questions')"
+
+// factsQuery reads what Describe reports. wait_timeout is the GLOBAL one:
+// the monitoring session sets its own, long one.
+const factsQuery = "SELECT VERSION(), @@max_connections, @@GLOBAL.wait_timeout, @@thread_cache_size"
+
+// monitorQueryTimeout bounds one sample's query, so that a hung server
+// costs a NaN, not a stalled interval.
+const monitorQueryTimeout = 2 * time.Second
+
+// serverValues holds one reading of the server variables.
+type serverValues [numServerVars]float64
+
+// Monitor watches a MySQL/MariaDB server from the server side, through one
+// connection of its own that no pool under test ever sees. It is what the
+// MySQL target samples besides its pool, and what the HTTP target uses to
+// watch the database behind a service. Safe for concurrent use.
+type Monitor struct {
+	db    *sql.DB
+	dsn   string // redacted
+	facts map[string]string
+
+	mu     sync.Mutex
+	prev   serverValues // last good reading, for the counters' deltas
+	prevOK bool
+}
+
+// ServerGaugeNames lists the gauges a Monitor fills, in order, so that a
+// caller can name its columns before any server is reached.
+func ServerGaugeNames() []string { return append([]string(nil), serverGaugeNames[:]...) }
+
+// OpenMonitor connects to the server at dsn (within the driver's default
+// connect timeout), reads the facts Describe reports and a first status
+// reading, so that the first Sample's deltas count from now. Its errors are
+// *OpenError with a class and never hold the DSN's password.
+func OpenMonitor(ctx context.Context, dsn string) (*Monitor, error) {
+	pw := dsnPassword(dsn)
+	gc, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the dsn: %w", scrub(err, pw))
+	}
+	if gc.Timeout == 0 || gc.Timeout > DefaultConnectTimeout {
+		gc.Timeout = DefaultConnectTimeout
+	}
+	db, err := openMonitorDB(ctx, gc, pw)
+	if err != nil {
+		return nil, err
+	}
+	m := &Monitor{db: db, dsn: redactDSN(dsn)}
+	if err := m.start(ctx); err != nil {
+		db.Close()
+		return nil, &OpenError{Class: Classify(err), Err: scrub(err, pw)}
+	}
+	return m, nil
+}
+
+// openMonitorDB opens and pings a one-connection *sql.DB. It keeps a long
+// session wait_timeout so that a server configured to kill idle
+// connections quickly does not kill the monitor between samples.
+func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string) (*sql.DB, error) {
+	mc := gc.Clone()
+	mc.Logger = &gomysql.NopLogger{}
+	mc.Params = maps.Clone(mc.Params) // Clone shares an empty map
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["wait_timeout"] = "28800"
+	conn, err := gomysql.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("configuring the monitoring connection: %w", scrub(err, pw))
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	pctx, cancel := context.WithTimeout(ctx, DefaultConnectTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		cls := classify(err, errCase{stage: stageConnect, runDone: ctx.Err() != nil, expired: pctx.Err() != nil})
+		return nil, &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s to monitor it: %w", gc.Addr, scrub(err, pw))}
+	}
+	return db, nil
+}
+
+// start reads the facts and the first status reading.
+func (m *Monitor) start(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, monitorQueryTimeout)
+	defer cancel()
+	var version, maxConns, waitTimeout, threadCache string
+	if err := m.db.QueryRowContext(ctx, factsQuery).Scan(&version, &maxConns, &waitTimeout, &threadCache); err != nil {
+		return fmt.Errorf("reading server variables: %w", err)
+	}
+	m.facts = map[string]string{"server_version": version, "max_connections": maxConns,
+		"wait_timeout": waitTimeout, "thread_cache_size": threadCache}
+	status, err := readServerStatus(ctx, m.db)
+	if err != nil {
+		return err
+	}
+	m.prev, m.prevOK = status, true
+	return nil
+}
+
+// GaugeNames lists the gauges Sample fills (see ServerGaugeNames).
+func (m *Monitor) GaugeNames() []string { return ServerGaugeNames() }
+
+// Sample fills dst (in GaugeNames order) from one SHOW GLOBAL STATUS:
+// levels as read, counters as deltas since the previous Sample. If the
+// server cannot be read every gauge is NaN, and the next good reading's
+// deltas count from the last good one.
+func (m *Monitor) Sample(ctx context.Context, dst []float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, monitorQueryTimeout)
+	defer cancel()
+	cur, err := readServerStatus(ctx, m.db)
+	fillServerGauges(dst, cur, err, &m.prev, &m.prevOK)
+}
+
+// UserThreads counts the server threads (connections) of user, not
+// counting the monitor's own: how many connections a service's pool holds
+// as seen by the server.
+func (m *Monitor) UserThreads(ctx context.Context, user string) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, monitorQueryTimeout)
+	defer cancel()
+	var n int64
+	err := m.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST "+
+		"WHERE USER = ? AND ID <> CONNECTION_ID()", user).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting the threads of user %q: %w", user, err)
+	}
+	return n, nil
+}
+
+// Describe returns the server facts read at OpenMonitor (server_version,
+// max_connections, the global wait_timeout, thread_cache_size) and the
+// redacted DSN.
+func (m *Monitor) Describe(context.Context) map[string]string {
+	out := maps.Clone(m.facts)
+	out["dsn"] = m.dsn
+	return out
+}
+
+// Close closes the monitoring connection.
+func (m *Monitor) Close() error { return m.db.Close() }
+
+// RedactDSN returns dsn with its password replaced by *****.
+func RedactDSN(dsn string) string { return redactDSN(dsn) }
+
+// CheckDSN reports whether dsn parses as a go-sql-driver DSN, without
+// connecting; its error never holds the password.
+func CheckDSN(dsn string) error {
+	if _, err := gomysql.ParseDSN(dsn); err != nil {
+		return scrub(err, dsnPassword(dsn))
+	}
+	return nil
+}
+
+// readServerStatus reads the server variables in one round trip.
+func readServerStatus(ctx context.Context, db *sql.DB) (serverValues, error) {
+	var out serverValues
+	rows, err := db.QueryContext(ctx, statusQuery)
+	if err != nil {
+		return out, fmt.Errorf("reading server status: %w", err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return out, fmt.Errorf("reading server status: %w", err)
+		}
+		for i, n := range serverVarNames {
+			if n == name {
+				out[i], _ = strconv.ParseFloat(value, 64)
+				seen++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("reading server status: %w", err)
+	}
+	if seen != int(numServerVars) {
+		return out, fmt.Errorf("reading server status: got %d of %d variables", seen, numServerVars)
+	}
+	return out, nil
+}
+
+// fillServerGauges turns a reading into gauges in dst: levels as read,
+// counters as the delta from *prev (NaN without a previous reading), all
+// NaN if err is set. A good reading becomes *prev; a failed one leaves it,
+// so the next delta spans the gap rather than being lost.
+func fillServerGauges(dst []float64, cur serverValues, err error, prev *serverValues, prevOK *bool) {
+	for i := range min(len(dst), int(numServerVars)) {
+		v := math.NaN()
+		switch {
+		case err != nil:
+		case !serverCounter[i]:
+			v = cur[i]
+		case *prevOK:
+			v = cur[i] - prev[i]
+		}
+		dst[i] = v
+	}
+	if err == nil {
+		*prev, *prevOK = cur, true
+	}
+}
