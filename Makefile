@@ -27,13 +27,18 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# Each parser of user input, 30 s apiece.
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./scenario/
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./driver/gen/
+	$(GO) test -run=NONE -fuzz=FuzzParsePrometheus -fuzztime=30s ./driver/http/
+	$(GO) test -run=NONE -fuzz=FuzzParseBandwidth -fuzztime=30s ./network/
 
 # The harness's own cost (README: "The harness's own cost").
 bench: build
 	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./scenario/
 	$(GO) run ./bench/harness
+	$(GO) run ./bench/proxy
 
 demo: build
 	./$(BIN) run scenarios/quickstart.yaml

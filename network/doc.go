@@ -1,0 +1,12 @@
+// Package network is an in-process TCP proxy that emulates a network link
+// between poolload's connection pool and a server on the same machine: it
+// adds one-way latency, jitter and a bandwidth cap per direction, and
+// injects the faults pooled connections die of in production (NAT idle
+// timeouts that reset or blackhole a flow, resets after N bytes, refused
+// connections in a time window). It lets a cold pool's connection setup
+// cost and idle-connection deaths be reproduced on one host.
+//
+// Files: units.go (Bandwidth, ByteSize), conditions.go (the scenario
+// block), presets.go, proxy.go (listener, janitor, stats), link.go (one
+// proxied connection), pipe.go (one direction of a link).
+package network
