@@ -183,8 +183,11 @@ func span(rows []collector.Row) string {
 	if math.IsNaN(b) {
 		b = val(rows[len(rows)-1], "t_start_s") + 1
 	}
-	return fmt.Sprintf("%.0f–%.0f s", a, b)
+	return fmt.Sprintf("%s–%s s", secs(a), secs(b))
 }
+
+// secs prints seconds without a needless fraction: 2, 2.5.
+func secs(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
 // where names a window for evidence; the repetition only when there are several.
 func (w *window) where() string {

@@ -23,7 +23,7 @@ func checkColdStart(d *diag) *Finding {
 		case cold:
 			coldRows = append(coldRows, w.rows...)
 			for _, r := range w.rows {
-				if val(r, "conns_opened") > 0 {
+				if opened(r) > 0 {
 					opening = append(opening, r)
 				}
 			}
@@ -41,7 +41,7 @@ func checkColdStart(d *diag) *Finding {
 		worst = math.Max(worst, val(r, "latency_p99_ms"))
 	}
 	for _, r := range warmRows {
-		peak = math.Max(peak, val(r, "pool_in_use"))
+		peak = math.Max(peak, inUse(r))
 		warmP99 = math.Max(warmP99, val(r, "latency_p99_ms"))
 	}
 	extraLat := worst - warmP99
@@ -58,25 +58,54 @@ func checkColdStart(d *diag) *Finding {
 		Statement: fmt.Sprintf("%s is slower than %s while it opens connections: the cost is connection setup", cold, warm),
 		Evidence: fmt.Sprintf("%s opened %.0f connections in %d intervals (%s); latency p99 up to %.1f ms vs at most %.1f ms for %s; "+
 			"connecting is %.0f%% of the p99 blocked time there; %+.0f dropped iterations vs %s",
-			cold, total(opening, "conns_opened"), len(opening), span(opening), worst, warmP99, warm, 100*share, extraDrops, warm),
-		Recommendation: fmt.Sprintf("pre-warm %.0f connections at start-up (the warm run's peak pool_in_use), e.g. prewarm: %.0f", peak, peak)}
+			cold, sumOf(opening, opened), len(opening), span(opening), worst, warmP99, warm, 100*share, extraDrops, warm),
+		Recommendation: fmt.Sprintf("pre-warm %.0f connections at start-up (the warm run's peak in use), e.g. prewarm: %.0f, "+
+			"or open them in the service before it reports ready", peak, peak)}
 }
 
-// coldWarm names a variant that never pre-warmed and one that did.
+// opened is the connections a row's pool opened: poolload's own, or the
+// service's as its gauges show them.
+func opened(r collector.Row) float64 {
+	if v, ok := r.Values["conns_opened"]; ok {
+		return v
+	}
+	return val(r, "svc_pool_opened")
+}
+
+// inUse is a row's connections in use, in poolload's pool or the service's.
+func inUse(r collector.Row) float64 {
+	if v, ok := r.Values["pool_in_use"]; ok {
+		return v
+	}
+	return val(r, "svc_pool_in_use")
+}
+
+func sumOf(rows []collector.Row, f func(collector.Row) float64) float64 {
+	s := 0.0
+	for _, r := range rows {
+		if v := f(r); !math.IsNaN(v) {
+			s += v
+		}
+	}
+	return s
+}
+
+// coldWarm names a variant that started with nothing open and one that
+// was pre-warmed or warmed up by an unmeasured load.
 func (d *diag) coldWarm() (cold, warm string) {
-	pre := map[string]int{}
+	pre := map[string]bool{}
 	var order []string
 	for _, w := range d.rec.Info.Windows {
 		if _, ok := pre[w.Variant]; !ok {
 			order = append(order, w.Variant)
 		}
-		pre[w.Variant] = max(pre[w.Variant], w.Prelude.Prewarmed)
+		pre[w.Variant] = pre[w.Variant] || w.Prelude.Prewarmed > 0 || w.Prelude.Warmup > 0
 	}
 	for _, v := range order {
-		if pre[v] == 0 && cold == "" {
+		if !pre[v] && cold == "" {
 			cold = v
 		}
-		if pre[v] > 0 && warm == "" {
+		if pre[v] && warm == "" {
 			warm = v
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -65,12 +66,15 @@ type Group struct {
 
 // Summary is summary.json.
 type Summary struct {
-	Run      string  `json:"run"`
-	Scenario string  `json:"scenario"`
-	Status   string  `json:"status"`
-	Error    string  `json:"error,omitempty"`
-	Variants []Group `json:"variants"`
-	Windows  []Group `json:"windows"`
+	Run      string `json:"run"`
+	Scenario string `json:"scenario"`
+	Status   string `json:"status"`
+	Error    string `json:"error,omitempty"`
+	// Network holds the emulated link's conditions (network.* facts of
+	// the target), stated next to the results they shaped.
+	Network  map[string]string `json:"network,omitempty"`
+	Variants []Group           `json:"variants"`
+	Windows  []Group           `json:"windows"`
 	// Comparison is the record's default pair of variants (see DefaultPair),
 	// when it has two or more.
 	Comparison *Comparison `json:"comparison,omitempty"`
@@ -93,7 +97,7 @@ type Finding struct {
 // Summarize computes the summary of a record, with the comparison of its
 // default pair of variants and its thresholds evaluated.
 func Summarize(r *collector.Record) *Summary {
-	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error}
+	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: networkOf(r.Info.Target)}
 	var sc struct {
 		Name string `json:"name"`
 	}
@@ -230,4 +234,21 @@ func addCount(into, n *int64) *int64 {
 	}
 	*into += *n
 	return into
+}
+
+// networkOf picks the network link's conditions out of the target facts,
+// without the network. prefix; nil when the run had no emulated link.
+func networkOf(target map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range target {
+		name, ok := strings.CutPrefix(k, "network.")
+		if !ok || name == "proxy" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = v
+	}
+	return out
 }

@@ -20,6 +20,9 @@ var SummaryMetrics = []string{"latency", "service", "blocked", "connecting", "wa
 // failed.
 func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\nSUMMARY  %s  (%s)\n", s.Scenario, s.Status)
+	if len(s.Network) > 0 {
+		fmt.Fprintf(w, "  over an emulated network link: %s\n", joinFacts(s.Network))
+	}
 	if len(s.Variants) == 0 {
 		fmt.Fprintln(w, "  nothing was measured")
 		return
@@ -147,4 +150,17 @@ func Ms(ms float64) string {
 	default:
 		return fmt.Sprintf("%.2fs", ms/1e3)
 	}
+}
+
+// joinFacts prints k=v pairs in key order.
+func joinFacts(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + m[k]
+	}
+	return strings.Join(keys, ", ")
 }
