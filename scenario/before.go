@@ -38,10 +38,10 @@ func (r *Runner) before(ctx context.Context, v *Variant, pre *collector.Prelude)
 	ctx, cancel := context.WithTimeout(ctx, orDefault(b.Timeout, DefaultServiceTimeout))
 	defer cancel()
 	if b.Restart {
-		if r.Service == nil {
+		if r.Target.Service == nil {
 			return errors.New("before.restart: the scenario has no service block to restart")
 		}
-		if err := r.Service.Restart(ctx); err != nil {
+		if err := r.Target.Service.Restart(ctx); err != nil {
 			return fmt.Errorf("restarting the service: %w", err)
 		}
 		pre.Restarted = true

@@ -120,7 +120,13 @@ func decodeChecks(text []byte, report bool, errs *errorList) (*index, bool) {
 var (
 	scenarioType = reflect.TypeFor[Scenario]()
 	durationType = reflect.TypeFor[driver.Duration]()
+	textYAMLType = reflect.TypeFor[textYAML]()
 )
+
+// textYAML is a scalar type that parses its own YAML text.
+type textYAML interface {
+	UnmarshalYAML([]byte) error
+}
 
 // checker walks the YAML tree alongside the Go types it will decode into.
 type checker struct {
@@ -137,6 +143,8 @@ func (c *checker) value(n ast.Node, t reflect.Type, path string) {
 	switch {
 	case t == durationType:
 		c.duration(n, path)
+	case t.Kind() != reflect.Struct && reflect.PointerTo(t).Implements(textYAMLType):
+		c.text(n, t, path)
 	case t.Kind() == reflect.Pointer:
 		c.value(n, t.Elem(), path)
 	case t.Kind() == reflect.Struct:
@@ -216,6 +224,20 @@ func (c *checker) duration(n ast.Node, path string) {
 	}
 	var d driver.Duration
 	if err := d.UnmarshalYAML([]byte(text)); err != nil {
+		c.errs.add(nodePos(n), path, err.Error())
+	}
+}
+
+// text checks a scalar type with its own text form (a bandwidth such as
+// 100Mbit, a size such as 1MB) with that type's parser.
+func (c *checker) text(n ast.Node, t reflect.Type, path string) {
+	text, ok := scalarText(n)
+	if !ok {
+		c.errs.add(nodePos(n), path, "expected a value such as 100Mbit or 1MB, got "+describe(n))
+		return
+	}
+	v := reflect.New(t).Interface().(textYAML)
+	if err := v.UnmarshalYAML([]byte(text)); err != nil {
 		c.errs.add(nodePos(n), path, err.Error())
 	}
 }

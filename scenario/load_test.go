@@ -74,6 +74,16 @@ func TestParseErrorMessages(t *testing.T) {
 			want: `scenarios/x.yaml:4:1: load.executor: required (one of constant-arrival-rate, ramping-arrival-rate)`,
 		},
 		{
+			name: "bad bandwidth",
+			doc:  strings.Replace(validDoc, "  driver: noop\n  noop: {}\n", "  driver: http\n  http: {base_url: http://127.0.0.1:1, requests: [{path: /}]}\n  network: {bandwidth: 100 megabits}\n", 1),
+			want: `scenarios/x.yaml:4:24: target.network.bandwidth: "100 megabits" has an unknown unit "megabits": use bit, kbit, Mbit, Gbit, B, KB, MB, GB (or KiB, MiB, GiB), optionally /s`,
+		},
+		{
+			name: "network preset typo",
+			doc:  strings.Replace(validDoc, "  driver: noop\n  noop: {}\n", "  driver: http\n  http: {base_url: http://127.0.0.1:1, requests: [{path: /}]}\n  network: {preset: cross-zones}\n", 1),
+			want: `scenarios/x.yaml:4:21: target.network.preset: must be one of cross-region, cross-zone, docker-bridge, same-host`,
+		},
+		{
 			name: "bad duration",
 			doc:  strings.Replace(validDoc, "duration: 1s", "duration: 10 seconds", 1),
 			want: `scenarios/x.yaml:7:13: load.duration: "10 seconds" is not a duration: write one such as 500ms, 30s or 1m30s`,

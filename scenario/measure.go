@@ -31,6 +31,9 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	it.sample(ctx)
 	w.Start()
 	info.Start = w.T0()
+	for _, mark := range r.Target.Marks {
+		mark(w.T0())
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -98,8 +101,9 @@ func (it *intervals) flush(ctx context.Context, now time.Duration) {
 	}
 }
 
-// sample reads the driver's gauges into the record's column order. A
-// sample never blocks an interval for long: it gets a quarter interval.
+// sample reads the gauges of the driver and of the runner's other
+// samplers (the network link) into the record's column order. A sample
+// never blocks an interval for long: it gets a quarter interval.
 func (it *intervals) sample(ctx context.Context) []float64 {
 	names := it.r.Out.Info.Gauges
 	if len(names) == 0 {
@@ -109,21 +113,24 @@ func (it *intervals) sample(ctx context.Context) []float64 {
 	for i := range out {
 		out[i] = math.NaN()
 	}
-	s, ok := it.drv.(driver.Sampler)
-	if !ok {
-		return out
-	}
-	got := make([]float64, len(s.GaugeNames()))
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.every/4)
-	defer cancel()
-	s.Sample(sctx, got)
 	idx := make(map[string]int, len(names))
 	for i, n := range names {
 		idx[n] = i
 	}
-	for i, n := range s.GaugeNames() {
-		if j, ok := idx[n]; ok {
-			out[j] = got[i]
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.every/4)
+	defer cancel()
+	samplers := it.r.Target.Samplers
+	if s, ok := it.drv.(driver.Sampler); ok {
+		samplers = append([]driver.Sampler{s}, samplers...)
+	}
+	for _, s := range samplers {
+		gn := s.GaugeNames()
+		got := make([]float64, len(gn))
+		s.Sample(sctx, got)
+		for i, n := range gn {
+			if j, ok := idx[n]; ok {
+				out[j] = got[i]
+			}
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"time"
 
@@ -24,10 +25,10 @@ type Progress struct {
 // streams what it measures into a run record.
 type Runner struct {
 	Scenario *Scenario
-	Opener   driver.Opener
-	// Service, if set, is the running service block, for before.restart.
-	Service *Service
-	Out     *collector.Writer
+	// Target is what OpenTarget prepared: the opener called before each
+	// window, the service, and the network link's samplers and facts.
+	Target *Prepared
+	Out    *collector.Writer
 	// Progress, if set, is called after each interval (from the runner's
 	// interval goroutine).
 	Progress func(Progress)
@@ -93,15 +94,18 @@ func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *collector.Wi
 		}
 		return err
 	}
-	drv, err := r.Opener.Open(ctx)
+	drv, err := r.Target.Opener.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("opening the target: %w", err)
 	}
 	defer drv.Close()
 	if r.Out.Info.Target == nil {
+		facts := map[string]string{}
 		if d, ok := drv.(driver.Describer); ok {
-			r.Out.Info.Target = d.Describe(ctx)
+			facts = d.Describe(ctx)
 		}
+		maps.Copy(facts, r.Target.Facts)
+		r.Out.Info.Target = facts
 	}
 	if err := r.prelude(ctx, drv, p.Variant, &info.Prelude); err != nil {
 		if ctx.Err() != nil {

@@ -27,7 +27,7 @@ func runScenario(t *testing.T, ctx context.Context, s *Scenario) (*collector.Rec
 	t.Helper()
 	dir := t.TempDir()
 	w, err := collector.Create(dir, collector.RunInfo{ID: "t", Started: time.Now(), Status: collector.StatusRunning,
-		Interval: s.Output.Interval, Scenario: []byte(`{"name":"t"}`)})
+		Interval: s.Output.Interval, Scenario: []byte(`{"name":"t"}`), Gauges: s.GaugeNames()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func runScenario(t *testing.T, ctx context.Context, s *Scenario) (*collector.Rec
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Scenario: s, Opener: tgt.Opener, Service: tgt.Service, Out: w}
+	r := &Runner{Scenario: s, Target: tgt, Out: w}
 	runErr := r.Run(ctx)
 	status := collector.StatusComplete
 	if ctx.Err() != nil {

@@ -21,7 +21,12 @@ type Prepared struct {
 	Opener driver.Opener
 	// Service is the running service block, or nil.
 	Service *Service
-	undo    []func()
+	// Samplers, Marks and Facts come from the network emulator, if any:
+	// its gauges, its fault windows' t0, and its conditions for run.json.
+	Samplers []driver.Sampler
+	Marks    []func(t0 time.Time)
+	Facts    map[string]string
+	undo     []func()
 }
 
 // Release undoes the preparation in reverse order (stops the service, runs
@@ -47,7 +52,7 @@ func (s *Scenario) OpenTarget(ctx context.Context) (*Prepared, error) {
 	case "mysql":
 		p.Opener, err = openMySQL(ctx, s, p)
 	case "http":
-		p.Opener = s.Target.HTTP
+		p.Opener, err = openHTTP(ctx, s, p)
 	default:
 		err = fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
 	}
@@ -114,15 +119,46 @@ func openMySQL(ctx context.Context, s *Scenario, p *Prepared) (driver.Opener, er
 		_ = cfg.Teardown(tctx)
 		cancel()
 	})
-	return *cfg, nil
+	opener := *cfg
+	if s.Target.Network != nil {
+		addr, err := cfg.ServerAddr()
+		if err != nil {
+			return nil, fmt.Errorf("target.network: %w", err)
+		}
+		if opener.DialAddr, err = s.startLink(ctx, p, addr); err != nil {
+			return nil, err
+		}
+	}
+	return opener, nil
+}
+
+// openHTTP puts the network emulator, if any, between the load's client
+// and the service.
+func openHTTP(ctx context.Context, s *Scenario, p *Prepared) (driver.Opener, error) {
+	h := *s.Target.HTTP
+	if s.Target.Network == nil {
+		return h, nil
+	}
+	addr, err := httpUpstream(h.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("target.http.base_url: %w", err)
+	}
+	if h.DialAddr, err = s.startLink(ctx, p, addr); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // GaugeNames lists the gauges the target's drivers sample, if any.
 func (s *Scenario) GaugeNames() []string {
-	if s.Target.MySQL != nil && s.Target.Driver == "mysql" {
-		return s.Target.MySQL.GaugeNames()
+	var names []string
+	switch {
+	case s.Target.MySQL != nil && s.Target.Driver == "mysql":
+		names = s.Target.MySQL.GaugeNames()
+	case s.Target.HTTP != nil && s.Target.Driver == "http":
+		names = s.Target.HTTP.GaugeNames()
 	}
-	return nil
+	return append(names, s.linkGaugeNames()...)
 }
 
 // Redacted returns a copy of s that is safe to print or store: passwords in

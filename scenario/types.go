@@ -9,6 +9,7 @@ import (
 	"github.com/poolload/poolload/driver/http"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/network"
 )
 
 // Scenario is one YAML file, loaded, defaulted and validated.
@@ -40,6 +41,9 @@ type Target struct {
 	// production (replicas × one pool each). Only the diagnostics use it:
 	// the server's headroom is for all of them, not for poolload's one.
 	Instances int `yaml:"instances" json:"instances,omitempty"`
+	// Network, if set, puts an emulated link (latency, bandwidth, faults)
+	// between poolload's connections and the target.
+	Network *network.Conditions `yaml:"network" json:"network,omitempty"`
 }
 
 // Executors.

@@ -121,6 +121,12 @@ func (t *Target) validate(p *problems) {
 	case !known:
 		p.add("target.driver", "unknown driver %q (one of %s)", t.Driver, knownDrivers())
 	}
+	if t.Network != nil {
+		if t.Driver == "noop" {
+			p.add("target.network", "the noop driver makes no connection to put a network link on")
+		}
+		addSorted(p, "target.network.", t.Network.Validate())
+	}
 	if t.Instances < 0 {
 		p.add("target.instances", "must be 1 or more (0 means 1), got %d", t.Instances)
 	}

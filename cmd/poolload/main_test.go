@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +147,22 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 			t.Errorf("findings %+v: want pool-starvation first", s.Findings)
 		}
 	},
+	"cold-vs-warm-cross-zone.yaml": crossZoneColdPenalty,
+	"nat-idle-reset.yaml": func(t *testing.T, s *analysis.Summary) {
+		idle := variant(t, s, "idle")
+		if *idle.ConnsOpened == 0 && idle.Totals.ErrorsBy["bad_connection"] == 0 {
+			t.Error("idle: no connection reopened and no bad_connection error after the link's idle reset")
+		}
+		f := findingOf(s, "idle-connection-deaths")
+		if f == nil || !strings.Contains(f.Evidence, "the link reset or dropped") || !strings.Contains(f.Recommendation, "reset_idle_after=1s") {
+			t.Errorf("want idle-connection-deaths blaming the link's idle timeout, got %+v", s.Findings)
+		}
+		if s.Network["reset_idle_after"] != "1s" {
+			t.Errorf("summary network %v", s.Network)
+		}
+	},
+	"http-leak.yaml":         httpLeakShowsTheHang,
+	"http-cold-vs-warm.yaml": httpColdOpensMore,
 	"idle-timeout.yaml": func(t *testing.T, s *analysis.Summary) {
 		// Even "warm" may lose the connections it leaves unused for 2 s
 		// inside its window; only the idle variant is sure to find all
@@ -161,6 +179,86 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 			t.Errorf("no idle-connection-deaths finding: %+v", s.Findings)
 		}
 	},
+}
+
+// httpLeakShowsTheHang: the 11th request hangs, in the service's own gauges
+// and in what poolload saw.
+func httpLeakShowsTheHang(t *testing.T, s *analysis.Summary) {
+	g := &s.Variants[0]
+	if g.Totals.ErrorsBy["timeout"] == 0 {
+		t.Errorf("errors by class %v: want timeouts", g.Totals.ErrorsBy)
+	}
+	if ok := g.Totals.Iterations - g.Totals.Errors; ok < 9 || ok > 12 {
+		t.Errorf("%d requests succeeded: want about 10 (the pool size)", ok)
+	}
+	if len(s.Findings) == 0 || s.Findings[0].ID != "connection-leak" {
+		t.Fatalf("findings %+v: want connection-leak first", s.Findings)
+	}
+	ev := s.Findings[0].Evidence
+	m := regexp.MustCompile(`svc_pool_in_use reached the service's max_open=10 at [0-9.]+ s, after about (\d+) iterations`).FindStringSubmatch(ev)
+	if m == nil {
+		t.Fatalf("evidence %q: want the service's pool pinned at 10", ev)
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 9 || n > 12 {
+		t.Errorf("leak began after %d requests: want about 10", n)
+	}
+}
+
+// crossZoneColdPenalty: across the emulated link with TLS, the cold pool's
+// connection setup is a significant cost in blocked time and latency p99.
+func crossZoneColdPenalty(t *testing.T, s *analysis.Summary) {
+	coldOpensWarmDoesNot(t, s)
+	cold := variant(t, s, "cold")
+	if c := cold.Metrics["connecting"].Max; c < 5 {
+		t.Errorf("cold connecting max %.2f ms: want several emulated round trips (≥ 5 ms)", c)
+	}
+	if s.Comparison == nil {
+		t.Fatal("no comparison")
+	}
+	for _, m := range []string{"blocked", "latency"} {
+		var row *analysis.CompareRow
+		for i, r := range s.Comparison.Rows {
+			if r.Metric == m && r.Stat == "p99" {
+				row = &s.Comparison.Rows[i]
+			}
+		}
+		if row == nil || row.Verdict != analysis.VerdictLower {
+			t.Errorf("%s p99: %+v; want warm significantly lower", m, row)
+		}
+	}
+	if f := findingOf(s, "cold-start-penalty"); f == nil {
+		t.Errorf("no cold-start-penalty finding: %+v", s.Findings)
+	}
+	if s.Network["preset"] != "cross-zone" {
+		t.Errorf("summary network %v", s.Network)
+	}
+}
+
+func findingOf(s *analysis.Summary, id string) *analysis.Finding {
+	for i := range s.Findings {
+		if s.Findings[i].ID == id {
+			return &s.Findings[i]
+		}
+	}
+	return nil
+}
+
+// httpColdOpensMore: the restarted service opens its database connections
+// inside the cold windows; the warmed one has them already.
+func httpColdOpensMore(t *testing.T, s *analysis.Summary) {
+	cold, warm := variant(t, s, "cold"), variant(t, s, "warm")
+	if cold.ConnsOpened == nil || warm.ConnsOpened == nil {
+		t.Fatalf("no connection counts from the service's gauges: cold %v, warm %v", cold.ConnsOpened, warm.ConnsOpened)
+	}
+	if c, w := *cold.ConnsOpened, *warm.ConnsOpened; c < 3*int64(cold.Windows) || c < 3*w {
+		t.Errorf("service connections opened in the windows: cold %d, warm %d; want cold ≥ 3 a window and ≥ 3× warm", c, w)
+	}
+	if cold.Totals.Errors+warm.Totals.Errors != 0 {
+		t.Errorf("errors: cold %v, warm %v", cold.Totals.ErrorsBy, warm.Totals.ErrorsBy)
+	}
+	if s.Comparison == nil {
+		t.Error("no comparison")
+	}
 }
 
 func coldOpensWarmDoesNot(t *testing.T, s *analysis.Summary) {
@@ -193,6 +291,12 @@ func TestScenariosRunAsDocumented(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			if strings.HasPrefix(filepath.Base(f), "http-") {
+				// The documented bin/pooldemo on 127.0.0.1:8089, built
+				// here and on a free port.
+				t.Setenv("POOLDEMO", pooldemoBinary(t))
+				t.Setenv("POOLDEMO_ADDR", freeAddr(t))
+			}
 			out := t.TempDir()
 			code, stdout, stderr := runCLI(t, "run", "--quiet", "--no-plots", "--out", out, f)
 			if code != exitOK {

@@ -81,7 +81,7 @@ func runAction(c *cli.Context) error {
 	}
 	stdout := c.App.Writer
 	fmt.Fprintf(stdout, "poolload %s: %s → %s\n", version, s.Name, w.Dir())
-	r := &scenario.Runner{Scenario: s, Opener: tgt.Opener, Service: tgt.Service, Out: w,
+	r := &scenario.Runner{Scenario: s, Target: tgt, Out: w,
 		Log: func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) }}
 	if !c.Bool("quiet") {
 		r.Progress = newStatusPrinter(stdout, s).print

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+)
+
+var pooldemo struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// pooldemoBinary builds cmd/pooldemo once per test binary.
+func pooldemoBinary(t *testing.T) string {
+	t.Helper()
+	pooldemo.once.Do(func() {
+		dir, err := os.MkdirTemp("", "pooldemo-")
+		if err != nil {
+			pooldemo.err = err
+			return
+		}
+		pooldemo.path = filepath.Join(dir, "pooldemo")
+		out, err := exec.Command("go", "build", "-o", pooldemo.path, "../pooldemo").CombinedOutput()
+		if err != nil {
+			pooldemo.err = fmt.Errorf("building pooldemo: %v\n%s", err, out)
+		}
+	})
+	if pooldemo.err != nil {
+		t.Fatal(pooldemo.err)
+	}
+	return pooldemo.path
+}
+
+// freeAddr returns a loopback address nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// An HTTP service that is down at start fails the run before anything is
+// measured, with a clear message and exit 1.
+func TestHTTPServiceDownAtStart(t *testing.T) {
+	addr := freeAddr(t)
+	file := writeFile(t, "down.yaml", fmt.Sprintf(`name: down
+target: {driver: http, http: {base_url: "http://%s", requests: [{path: /select}]}}
+load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vus: 2}
+`, addr))
+	start := time.Now()
+	code, _, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", t.TempDir(), file)
+	if code != exitFailed || !strings.Contains(stderr, "the HTTP target http://"+addr+" does not answer") ||
+		!strings.Contains(stderr, "connection refused") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %v to fail", time.Since(start))
+	}
+}
+
+// A service that dies in the middle of the run leaves a valid record with
+// the refused connections counted.
+func TestHTTPServiceDiesMidRun(t *testing.T) {
+	addr := freeAddr(t)
+	t.Setenv("POOLDEMO", pooldemoBinary(t))
+	table := fmt.Sprintf("pl_dies_%d", time.Now().UnixNano()%1e9)
+	// The service stops itself after a second: the shell kills it.
+	file := writeFile(t, "dies.yaml", fmt.Sprintf(`name: dies
+service:
+  run: "${POOLDEMO} --addr %s --table %s --drop-table & pid=$!; sleep 1; kill $pid; wait; sleep 60"
+  ready: /healthz
+target: {driver: http, http: {base_url: "http://%s", timeout: 1s, requests: [{path: /select}]}}
+load: {executor: constant-arrival-rate, rate: 50, duration: 3s, pre_allocated_vus: 10}
+output: {interval: 500ms}
+`, addr, table, addr))
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	rec, err := collector.Open(dirs[0])
+	if err != nil {
+		t.Fatalf("the record does not read back: %v", err)
+	}
+	tot := rec.Info.Windows[0].Totals
+	if tot.ErrorsBy["connect_refused"] == 0 || tot.Iterations-tot.Errors == 0 {
+		t.Errorf("totals %+v: want successes, then connect_refused errors", tot)
+	}
+}

@@ -1,0 +1,79 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/network"
+)
+
+// linkGauges are the network link's columns in timeseries.csv: new
+// connections through the link, those it refused, reset or blackholed
+// (per-interval deltas), and those open now.
+var linkGauges = []string{"link_conns", "link_refused", "link_resets", "link_drops", "link_active"}
+
+// linkSampler reads the proxy's counters on the interval tick.
+type linkSampler struct {
+	p    *network.Proxy
+	prev network.Stats
+}
+
+func (l *linkSampler) GaugeNames() []string { return append([]string(nil), linkGauges...) }
+
+func (l *linkSampler) Sample(_ context.Context, dst []float64) {
+	s := l.p.Stats()
+	p := l.prev
+	l.prev = s
+	dst[0] = float64(s.Accepted - p.Accepted)
+	dst[1] = float64(s.Refused - p.Refused)
+	dst[2] = float64(s.IdleResets + s.ByteResets + s.UpstreamErrors - p.IdleResets - p.ByteResets - p.UpstreamErrors)
+	dst[3] = float64(s.IdleDrops - p.IdleDrops)
+	dst[4] = float64(s.Active)
+}
+
+// startLink puts the network emulator in front of upstream and registers
+// it with p: its gauges, its fault windows' t0 and its Close. It returns
+// the address the pool must dial instead.
+func (s *Scenario) startLink(ctx context.Context, p *Prepared, upstream string) (string, error) {
+	px, err := network.Listen(context.WithoutCancel(ctx), upstream, *s.Target.Network)
+	if err != nil {
+		return "", fmt.Errorf("starting the network emulator in front of %s: %w", upstream, err)
+	}
+	p.undo = append(p.undo, func() { _ = px.Close() })
+	p.Samplers = append(p.Samplers, &linkSampler{p: px})
+	p.Marks = append(p.Marks, func(t0 time.Time) { px.Mark(t0) })
+	r, _ := s.Target.Network.Resolved() // Listen has validated it
+	p.Facts = r.Describe()
+	p.Facts["network.proxy"] = px.Addr()
+	return px.Addr(), nil
+}
+
+// httpUpstream is the host:port an HTTP target's base_url connects to.
+func httpUpstream(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	if u.Port() != "" {
+		return u.Host, nil
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port), nil
+}
+
+// linkGaugeNames is what GaugeNames adds for a network block.
+func (s *Scenario) linkGaugeNames() []string {
+	if s.Target.Network == nil {
+		return nil
+	}
+	return linkGauges
+}
+
+var _ driver.Sampler = (*linkSampler)(nil)

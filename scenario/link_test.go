@@ -1,0 +1,108 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/mysql"
+	"github.com/poolload/poolload/network"
+)
+
+// linkScenario loads SELECT 1 on the local MariaDB through an emulated
+// link with 1 ms each way: a cold window, then a prewarmed one.
+func linkScenario() *Scenario {
+	ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
+	s := testScenario(100, time.Second)
+	s.Target = Target{Driver: "mysql", Network: &network.Conditions{Latency: ms(1)},
+		MySQL: &mysql.Config{DSN: "root@tcp(127.0.0.1:3306)/test", MaxOpen: 4,
+			Operations: []mysql.Operation{{Name: "select", SQL: "SELECT 1"}}}}
+	s.Target.MySQL.SetDefaults()
+	s.Variants = []Variant{{Name: "cold"}, {Name: "warm", Prewarm: 4}}
+	s.Repeat = 1
+	return s
+}
+
+// With 1 ms each way a warm SELECT 1 waits one round trip, 2–2.5 ms; a new
+// connection's handshake (server greeting, auth) takes at least two.
+func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rec, err := runScenario(t, ctx, linkScenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := rec.Merged("warm", 1, collector.Wait)
+	if p50 := time.Duration(wait.ValueAtQuantile(50)); p50 < 2*time.Millisecond || p50 > 2500*time.Microsecond {
+		t.Errorf("warm wait p50 %v: want 2–2.5 ms (one 2 ms round trip)", p50)
+	}
+	hs := rec.Merged("cold", 1, collector.Handshake)
+	if hs.TotalCount() == 0 {
+		t.Fatal("the cold window opened no connection")
+	}
+	if min := time.Duration(hs.Min()); min < 4*time.Millisecond {
+		t.Errorf("cold handshake min %v: want at least two 2 ms round trips", min)
+	}
+	if rec.Info.Target["network.latency"] != "1ms" || rec.Info.Target["network.proxy"] == "" {
+		t.Errorf("run.json target facts lack the link: %v", rec.Info.Target)
+	}
+	var conns float64
+	for _, r := range rec.Series("cold", 1) {
+		conns += r.Values["link_conns"]
+	}
+	if conns == 0 {
+		t.Error("link_conns counted no connection through the link in the cold window")
+	}
+}
+
+// The link is closed and its port released when the run ends, also when
+// the preparation fails after the link started.
+func TestLinkClosedOnRelease(t *testing.T) {
+	ctx := context.Background()
+	for _, fail := range []bool{false, true} {
+		s := linkScenario()
+		if fail {
+			s.Service = &ServiceConfig{Run: "exit 1", Ready: "tcp://127.0.0.1:1", Timeout: driver.Duration(5 * time.Second)}
+		}
+		p, err := s.OpenTarget(ctx)
+		if (err != nil) != fail {
+			t.Fatalf("fail=%v: OpenTarget error %v", fail, err)
+		}
+		addr := p.Facts["network.proxy"]
+		if addr == "" {
+			t.Fatalf("fail=%v: no link address in %v", fail, p.Facts)
+		}
+		if c, err := net.Dial("tcp", addr); err != nil {
+			t.Fatalf("fail=%v: the link does not listen before Release: %v", fail, err)
+		} else {
+			c.Close()
+		}
+		p.Release()
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("fail=%v: %s still accepts after Release", fail, addr)
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Errorf("fail=%v: port of %s not released: %v", fail, addr, err)
+		} else {
+			l.Close()
+		}
+	}
+}
+
+func TestLinkValidation(t *testing.T) {
+	s := validScenario()
+	s.Target.Network = &network.Conditions{Preset: "moon"}
+	got := fmt.Sprint(s.Validate())
+	for _, want := range []string{"target.network: the noop driver makes no connection", "target.network.preset: must be one of"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Validate() = %s; want %q", got, want)
+		}
+	}
+}
