@@ -106,3 +106,27 @@ output: {interval: 500ms}
 		t.Errorf("max_connections 200: unexpected %+v", healthy.Findings)
 	}
 }
+
+// A server with no thread cache creates a thread for every new connection;
+// a cold pool of 20 shows it, and the default cache does not.
+func TestDiagnoseThreadCacheRealRun(t *testing.T) {
+	const sc = `name: threads
+target:
+  driver: mysql
+  mysql:
+    server: managed
+    server_vars: {thread_cache_size: "%d"}
+    max_open: 20
+    operations: [{sql: SELECT 1, hold: 20ms}]
+load: {executor: constant-arrival-rate, rate: 800, duration: 1s, pre_allocated_vus: 20}
+output: {interval: 500ms}
+`
+	s := runSummary(t, "threads", fmt.Sprintf(sc, 0))
+	f := finding(s, "thread-cache-misses")
+	if f == nil || !strings.Contains(f.Evidence, "thread_cache_size=0") || !strings.Contains(f.Recommendation, "thread_cache_size to at least") {
+		t.Fatalf("want a thread-cache-misses finding, got %+v", s.Findings)
+	}
+	if healthy := runSummary(t, "threads", fmt.Sprintf(sc, 64)); finding(healthy, "thread-cache-misses") != nil {
+		t.Errorf("thread_cache_size 64: unexpected %+v", healthy.Findings)
+	}
+}

@@ -136,7 +136,15 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 			}
 		}
 	},
-	"quickstart.yaml":   coldOpensWarmDoesNot,
+	"quickstart.yaml": func(t *testing.T, s *analysis.Summary) {
+		coldOpensWarmDoesNot(t, s)
+		// A healthy run says nothing alarming.
+		for _, f := range s.Findings {
+			if f.Severity != analysis.SevInfo {
+				t.Errorf("healthy quickstart: %s finding %s: %s", f.Severity, f.ID, f.Evidence)
+			}
+		}
+	},
 	"cold-vs-warm.yaml": coldOpensWarmDoesNot,
 	"pool-starvation.yaml": func(t *testing.T, s *analysis.Summary) {
 		by := s.Variants[0].Totals.DroppedBy

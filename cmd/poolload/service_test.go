@@ -101,3 +101,44 @@ output: {interval: 500ms}
 		t.Errorf("totals %+v: want successes, then connect_refused errors", tot)
 	}
 }
+
+// The service's Prometheus gauges and its server's status are sampled into
+// the record, end to end through pooldemo.
+func TestHTTPServiceGaugesInTheRecord(t *testing.T) {
+	addr := freeAddr(t)
+	t.Setenv("POOLDEMO", pooldemoBinary(t))
+	table := fmt.Sprintf("pl_gauges_%d", time.Now().UnixNano()%1e9)
+	file := writeFile(t, "gauges.yaml", fmt.Sprintf(`name: gauges
+service: {run: "exec ${POOLDEMO} --addr %s --pool 7 --prewarm --table %s --drop-table"}
+target:
+  driver: http
+  http:
+    base_url: "http://%s"
+    requests: [{path: /select}]
+    pool_metrics: {url: /metrics}
+    database: {dsn: "root@tcp(127.0.0.1:3306)/test"}
+load: {executor: constant-arrival-rate, rate: 50, duration: 1s, pre_allocated_vus: 5}
+output: {interval: 500ms}
+`, addr, table, addr))
+	out := t.TempDir()
+	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	rec, err := collector.Open(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := rec.Series("default", 1)
+	if len(rows) == 0 {
+		t.Fatal("no rows")
+	}
+	last := rows[len(rows)-1].Values
+	if last["svc_pool_max"] != 7 || last["svc_pool_open"] != 7 || !(last["db_threads_connected"] >= 8) {
+		t.Errorf("last row: svc_pool_max %v, svc_pool_open %v (want 7, prewarmed), db_threads_connected %v (want ≥ 8)",
+			last["svc_pool_max"], last["svc_pool_open"], last["db_threads_connected"])
+	}
+	if rec.Info.Target["pool_metrics.status"] != "ok" || rec.Info.Target["db.max_connections"] == "" {
+		t.Errorf("run.json target facts: %v", rec.Info.Target)
+	}
+}
