@@ -32,6 +32,9 @@ type RecordComparison struct {
 	// when it has a pair of variants.
 	SteadyA *Steady `json:"steady_state_a,omitempty"`
 	SteadyB *Steady `json:"steady_state_b,omitempty"`
+	// Findings are what the pair says that neither record says alone
+	// (a bigger pool making queries slower).
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // loadOf is what must match between two records.
@@ -120,6 +123,7 @@ func CompareRecords(a, b *collector.Record) (*RecordComparison, error) {
 		rc.Pairs = append(rc.Pairs, compareSides(sa, sb))
 	}
 	rc.SteadyA, rc.SteadyB = ownSteady(a), ownSteady(b)
+	rc.Findings = compareFindings(a, b, rc)
 	return rc, nil
 }
 
@@ -138,6 +142,10 @@ func (rc *RecordComparison) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "A = %s\nB = %s\n", rc.A, rc.B)
 	for _, c := range rc.Pairs {
 		c.WriteText(w)
+	}
+	if len(rc.Findings) > 0 {
+		fmt.Fprintln(w)
+		WriteFindings(w, rc.Findings)
 	}
 	if rc.SteadyA == nil && rc.SteadyB == nil {
 		return

@@ -3,6 +3,7 @@ package analysis
 import (
 	"bytes"
 	"maps"
+	"math"
 	"strings"
 	"testing"
 
@@ -229,6 +230,30 @@ func TestDiagnoseHeadroomInstances(t *testing.T) {
 		if len(fs) != 1 || fs[0].ID != "server-connection-headroom" || fs[0].Severity != tc.sev ||
 			!strings.Contains(fs[0].Recommendation, tc.want) || !strings.Contains(fs[0].Evidence, "instances") {
 			t.Errorf("instances %d: got %+v, want %s with %q", tc.instances, fs, tc.sev, tc.want)
+		}
+	}
+}
+
+// Growing the pool from 8 to 32 made wait p50 go from 2 ms to 6 ms,
+// significantly: the server is the limit. The same growth with a flat wait
+// (or a wait that fell) says nothing.
+func TestCheckServerLimit(t *testing.T) {
+	cmp := func(a, b float64, verdict string) *Comparison {
+		return &Comparison{A: Side{Variant: "warm"}, B: Side{Variant: "warm"}, Rows: []CompareRow{{Metric: "wait", Stat: "p50",
+			Unit: "ms", Known: true, MedianA: a, MedianB: b, CI: &CI{Low: b - a - 0.5, High: b - a + 0.5}, Verdict: verdict}}}
+	}
+	f := checkServerLimit(8, 32, cmp(2, 6, VerdictHigher), 8, 30)
+	if f == nil || f.ID != "server-is-the-limit" || !strings.Contains(f.Evidence, "with a pool of 8, wait p50 was 2.00ms; with 32 it was 6.00ms") ||
+		!strings.Contains(f.Evidence, "Threads_running median 8 → 30") || !strings.Contains(f.Recommendation, "keep max_open at 8") {
+		t.Errorf("got %+v", f)
+	}
+	// B is the smaller pool: the roles swap.
+	if f := checkServerLimit(32, 8, cmp(6, 2, VerdictLower), math.NaN(), math.NaN()); f == nil || !strings.Contains(f.Recommendation, "at 8") {
+		t.Errorf("swapped: got %+v", f)
+	}
+	for _, c := range []*Comparison{cmp(2, 2.1, VerdictNotSignificant), cmp(2, 2.2, VerdictHigher), cmp(6, 2, VerdictLower)} {
+		if f := checkServerLimit(8, 32, c, 1, 1); f != nil {
+			t.Errorf("%+v: want nothing, got %+v", c.Rows[0], f)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,5 +43,36 @@ func TestCompareRecords(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &rc); code != exitOK || err != nil || len(rc.Pairs) != 2 || rc.Pairs[0].A.Variant != "cold" {
 		t.Errorf("--json: exit %d, %v, %+v", code, err, rc)
+	}
+}
+
+// A server that is the bottleneck, for real: CPU-bound queries on a 2-core
+// machine. Going from a pool of 2 to a pool of 16 runs 8 at once, and each
+// gets slower; compare says the server, not the pool, is the limit.
+func TestCompareFindsTheServerIsTheLimit(t *testing.T) {
+	const sc = `name: cpu
+target:
+  driver: mysql
+  mysql:
+    server: managed
+    max_open: %d
+    acquire_timeout: 1s
+    operations: [{sql: "SELECT BENCHMARK(20000, MD5('poolload'))"}]
+load: {executor: constant-arrival-rate, rate: 1000, duration: 2s, pre_allocated_vus: 40}
+output: {interval: 250ms}
+`
+	var dirs []string
+	for _, pool := range []int{2, 16} {
+		file := writeFile(t, "cpu.yaml", fmt.Sprintf(sc, pool))
+		out := t.TempDir()
+		if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
+			t.Fatalf("pool %d: exit %d\n%s\n%s", pool, code, stdout, stderr)
+		}
+		d, _ := filepath.Glob(filepath.Join(out, "*"))
+		dirs = append(dirs, d[0])
+	}
+	code, stdout, stderr := runCLI(t, "compare", dirs[0], dirs[1])
+	if code != exitOK || !strings.Contains(stdout, "server-is-the-limit") || !strings.Contains(stdout, "keep max_open at 2") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
