@@ -182,6 +182,26 @@ func TestDiagnoseLeak(t *testing.T) {
 	}
 }
 
+// Without the service's gauges, the server's count of the service user's
+// connections shows the leak's plateau.
+func TestDiagnoseLeakFromServerThreads(t *testing.T) {
+	row := func(threads, it, errs float64) map[string]float64 {
+		return map[string]float64{"iterations": it, "errors": errs, "errors_timeout": errs, "db_user_threads": threads}
+	}
+	rows := testrecord.Rows("v", 0, 1, row(6, 6, 0))
+	rows = append(rows, testrecord.Rows("v", 1, 1, row(10, 4, 0))...)
+	rows = append(rows, testrecord.Rows("v", 2, 4, row(10, 20, 20))...)
+	fs := Diagnose(testrecord.InMemory{Target: map[string]string{}, Offered: 20, Rows: rows}.Record(), nil)
+	if len(fs) != 1 || fs[0].ID != "connection-leak" || !strings.Contains(fs[0].Evidence, "db_user_threads reached its peak=10 at 1.0 s, after about 10 iterations") {
+		t.Fatalf("got %+v", fs)
+	}
+	// A plateau with requests still succeeding is a busy service, not a leak.
+	busy := append(testrecord.Rows("v", 0, 1, row(6, 6, 0)), testrecord.Rows("v", 1, 5, row(10, 20, 0))...)
+	if fs := Diagnose(testrecord.InMemory{Target: map[string]string{}, Offered: 20, Rows: busy}.Record(), nil); len(fs) != 0 {
+		t.Errorf("busy: got %+v", fs)
+	}
+}
+
 // An HTTP service's leak is read from its own pool gauges: 10 requests
 // succeed, then every request times out with in-use pinned at 10.
 func TestDiagnoseLeakFromServiceGauges(t *testing.T) {

@@ -57,13 +57,24 @@ type poolGauge struct {
 
 // pool is the pool whose leak or starvation a window shows: poolload's own
 // (pool_in_use against the max_open fact) or, for an HTTP target, the
-// service's own gauges (svc_pool_in_use against svc_pool_max).
+// service's own gauges (svc_pool_in_use against svc_pool_max), or else its
+// database user's connections seen from the server (db_user_threads).
 func (d *diag) pool(w *window) (poolGauge, bool) {
 	if m, ok := d.num("max_open"); ok && m > 0 {
 		return poolGauge{"pool_in_use", "max_open", m}, true
 	}
 	if m := colMedian(w.rows, "svc_pool_max"); m > 0 {
 		return poolGauge{"svc_pool_in_use", "the service's max_open", m}, true
+	}
+	// Without the service's gauges, its user's connections on the server
+	// show the same plateau; the pool size is unknown, so the plateau's
+	// own height stands for it.
+	peak := math.Inf(-1)
+	for _, r := range w.rows {
+		peak = math.Max(peak, val(r, "db_user_threads"))
+	}
+	if peak > 0 {
+		return poolGauge{"db_user_threads", "its peak", peak}, true
 	}
 	return poolGauge{}, false
 }
