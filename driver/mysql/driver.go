@@ -94,32 +94,13 @@ func (c Config) open(ctx context.Context) (*Driver, error) {
 	return d, nil
 }
 
-// openMonitor opens and pings the monitoring connection. It keeps a long
-// session wait_timeout so that a server configured to kill idle connections
-// quickly does not kill the monitor between samples.
+// openMonitor opens the monitoring connection (see openMonitorDB).
 func (d *Driver) openMonitor(ctx context.Context, gc *gomysql.Config, pw string) error {
-	mc := gc.Clone()
-	mc.Logger = &gomysql.NopLogger{}
-	mc.Params = maps.Clone(mc.Params) // Clone shares an empty map
-	if mc.Params == nil {
-		mc.Params = map[string]string{}
-	}
-	mc.Params["wait_timeout"] = "28800"
-	conn, err := gomysql.NewConnector(mc)
+	db, err := openMonitorDB(ctx, gc, pw, d.cfg.ConnectTimeout.D(), d.cfg.withRefusalHint)
 	if err != nil {
-		return fmt.Errorf("configuring the monitoring connection: %w", scrub(err, pw))
+		return err
 	}
-	d.mon = sql.OpenDB(conn)
-	d.mon.SetMaxOpenConns(1)
-	d.mon.SetMaxIdleConns(1)
-	pctx, cancel := context.WithTimeout(ctx, d.cfg.ConnectTimeout.D())
-	defer cancel()
-	if err := d.mon.PingContext(pctx); err != nil {
-		d.mon.Close()
-		cls := classify(err, errCase{stage: stageConnect, runDone: ctx.Err() != nil, expired: pctx.Err() != nil})
-		return &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s (connect_timeout %s): %w",
-			gc.Addr, d.cfg.ConnectTimeout, scrub(d.cfg.withRefusalHint(err), pw))}
-	}
+	d.mon = db
 	return nil
 }
 

@@ -92,7 +92,7 @@ func OpenMonitor(ctx context.Context, dsn string) (*Monitor, error) {
 	if gc.Timeout == 0 || gc.Timeout > DefaultConnectTimeout {
 		gc.Timeout = DefaultConnectTimeout
 	}
-	db, err := openMonitorDB(ctx, gc, pw)
+	db, err := openMonitorDB(ctx, gc, pw, DefaultConnectTimeout, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +104,11 @@ func OpenMonitor(ctx context.Context, dsn string) (*Monitor, error) {
 	return m, nil
 }
 
-// openMonitorDB opens and pings a one-connection *sql.DB. It keeps a long
-// session wait_timeout so that a server configured to kill idle
-// connections quickly does not kill the monitor between samples.
-func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string) (*sql.DB, error) {
+// openMonitorDB opens and pings a one-connection *sql.DB within timeout.
+// It keeps a long session wait_timeout so that a server configured to kill
+// idle connections quickly does not kill the monitor between samples.
+// hint may add advice to a failed ping's error (nil: none).
+func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string, timeout time.Duration, hint func(error) error) (*sql.DB, error) {
 	mc := gc.Clone()
 	mc.Logger = &gomysql.NopLogger{}
 	mc.Params = maps.Clone(mc.Params) // Clone shares an empty map
@@ -122,12 +123,16 @@ func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string) (*sql.DB,
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
-	pctx, cancel := context.WithTimeout(ctx, DefaultConnectTimeout)
+	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
 		cls := classify(err, errCase{stage: stageConnect, runDone: ctx.Err() != nil, expired: pctx.Err() != nil})
-		return nil, &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s to monitor it: %w", gc.Addr, scrub(err, pw))}
+		if hint != nil {
+			err = hint(err)
+		}
+		return nil, &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s (connect_timeout %s): %w",
+			gc.Addr, timeout, scrub(err, pw))}
 	}
 	return db, nil
 }
