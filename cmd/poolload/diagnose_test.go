@@ -35,7 +35,16 @@ func runSummary(t *testing.T, name, body string) *analysis.Summary {
 	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
 		t.Fatalf("run %s: exit %d\n%s\n%s", name, code, stdout, stderr)
 	}
+	return readSummary(t, out)
+}
+
+// readSummary reads summary.json of the one run record under out.
+func readSummary(t *testing.T, out string) *analysis.Summary {
+	t.Helper()
 	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one run record under %s, got %v", out, dirs)
+	}
 	b, err := os.ReadFile(filepath.Join(dirs[0], collector.SummaryFile))
 	if err != nil {
 		t.Fatal(err)

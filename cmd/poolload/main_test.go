@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	nethttp "net/http"
 	"net/http/httptest"
@@ -324,16 +323,7 @@ func TestScenariosRunAsDocumented(t *testing.T) {
 			if !ok {
 				t.Fatalf("no check for %s: add one to scenarioChecks", filepath.Base(f))
 			}
-			dirs, _ := filepath.Glob(filepath.Join(out, "*"))
-			b, err := os.ReadFile(filepath.Join(dirs[0], collector.SummaryFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var s analysis.Summary
-			if err := json.Unmarshal(b, &s); err != nil {
-				t.Fatal(err)
-			}
-			check(t, &s)
+			check(t, readSummary(t, out))
 		})
 	}
 }
