@@ -160,7 +160,7 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 		if *idle.ConnsOpened == 0 && idle.Totals.ErrorsBy["bad_connection"] == 0 {
 			t.Error("idle: no connection reopened and no bad_connection error after the link's idle reset")
 		}
-		f := findingOf(s, "idle-connection-deaths")
+		f := finding(s, "idle-connection-deaths")
 		if f == nil || !strings.Contains(f.Evidence, "the link reset or dropped") || !strings.Contains(f.Recommendation, "reset_idle_after=1s") {
 			t.Errorf("want idle-connection-deaths blaming the link's idle timeout, got %+v", s.Findings)
 		}
@@ -240,21 +240,12 @@ func crossZoneColdPenalty(t *testing.T, s *analysis.Summary) {
 			t.Errorf("%s p99: %+v; want warm significantly lower", m, row)
 		}
 	}
-	if f := findingOf(s, "cold-start-penalty"); f == nil && !raceEnabled {
+	if f := finding(s, "cold-start-penalty"); f == nil && !raceEnabled {
 		t.Errorf("no cold-start-penalty finding: %+v", s.Findings)
 	}
 	if s.Network["preset"] != "cross-zone" {
 		t.Errorf("summary network %v", s.Network)
 	}
-}
-
-func findingOf(s *analysis.Summary, id string) *analysis.Finding {
-	for i := range s.Findings {
-		if s.Findings[i].ID == id {
-			return &s.Findings[i]
-		}
-	}
-	return nil
 }
 
 // httpColdOpensMore: the restarted service opens its database connections
