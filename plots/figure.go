@@ -32,24 +32,32 @@ const (
 	singleHeight = 4.2 * vg.Inch // a figure of one panel
 	titleHeight  = 0.45 * vg.Inch
 	xAxisExtra   = 0.35 * vg.Inch // the x label under the bottom row
+	minTitleSize = 10.5           // points: a long title shrinks no further
 )
 
 // figure is one output file: a title, a grid of panels sharing a time (or
 // percentile) axis, and one legend to the right of the panels, outside the
 // data, so that it never hides a line.
 type figure struct {
-	name   string // file name without extension
-	title  string
-	panels [][]*plot.Plot // rows of columns; nil cells stay empty
-	legend plot.Legend
+	name     string // file name without extension
+	title    string
+	subtitle []string       // lines under the title (the network link), if any
+	panels   [][]*plot.Plot // rows of columns; nil cells stay empty
+	legend   plot.Legend
+}
+
+// headHeight is the height of the title and subtitle above the panels; a
+// figure without a subtitle keeps the layout it always had.
+func (f *figure) headHeight() vg.Length {
+	return titleHeight + vg.Length(len(f.subtitle))*subtitleLineHeight
 }
 
 // size is the figure's width and height.
 func (f *figure) size() (vg.Length, vg.Length) {
 	if len(f.panels) == 1 {
-		return figWidth, titleHeight + xAxisExtra + singleHeight
+		return figWidth, f.headHeight() + xAxisExtra + singleHeight
 	}
-	return figWidth, titleHeight + xAxisExtra + vg.Length(len(f.panels))*panelHeight
+	return figWidth, f.headHeight() + xAxisExtra + vg.Length(len(f.panels))*panelHeight
 }
 
 // draw lays the figure out on c.
@@ -57,11 +65,16 @@ func (f *figure) draw(c draw.Canvas) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 
-	ts := sansStyle(figTitleSize, text.Style{Color: color.Black, XAlign: draw.XCenter, YAlign: draw.YTop,
-		Handler: plot.DefaultTextHandler})
-	c.FillText(ts, vg.Point{X: c.Center().X, Y: c.Max.Y - vg.Points(8)}, f.title)
+	c.FillText(titleStyle(f.title), vg.Point{X: c.Center().X, Y: c.Max.Y - vg.Points(8)}, f.title)
+	// The subtitle starts where the title's own band ends, a little up
+	// into its bottom padding so the two read as one heading.
+	y := c.Max.Y - titleHeight + vg.Points(4)
+	for _, line := range f.subtitle {
+		c.FillText(subtitleStyle(), vg.Point{X: c.Center().X, Y: y}, line)
+		y -= subtitleLineHeight
+	}
 
-	body := draw.Crop(c, 0, 0, 0, -titleHeight)
+	body := draw.Crop(c, 0, 0, 0, -f.headHeight())
 	legendW := f.legend.Rectangle(body).Max.X - f.legend.Rectangle(body).Min.X
 	if legendW > 0 {
 		legendW += vg.Points(18)
@@ -83,6 +96,19 @@ func (f *figure) draw(c draw.Canvas) {
 			}
 		}
 	}
+}
+
+// titleStyle is the style of the figure's title: figTitleSize, or smaller
+// when a long scenario name and run id would run off both edges.
+func titleStyle(title string) text.Style {
+	base := text.Style{Color: color.Black, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+	size := float64(figTitleSize)
+	for ; size > minTitleSize; size -= 0.5 {
+		if sansStyle(size, base).Width(title) <= headWidth {
+			break
+		}
+	}
+	return sansStyle(size, base)
 }
 
 // save writes the figure as PNG (at dpi) and SVG into dir, each through a

@@ -1,7 +1,10 @@
 // Package plots draws a run record as pictures for a post-mortem: latency
 // over time, the latency distribution on the HdrHistogram percentile axis,
-// time blocked on the pool, connections opened, pool and server gauges, and
-// throughput with dropped iterations. Each plot is written as PNG and SVG.
+// time blocked on the pool, connections opened, pool and server gauges
+// (poolload's own pool, or for an HTTP target the service's), the emulated
+// network link when the run had one, and throughput with dropped
+// iterations. Each plot is written as PNG and SVG; a run over an emulated
+// link names its conditions under every title.
 //
 // Every plot overlays the variants of the record, each in its own colour
 // (the same one in every plot), with repetition 1 drawn solid and later
@@ -32,6 +35,7 @@ var builders = []struct {
 	{"blocked", blockedFigure},
 	{"conns", connsFigure},
 	{"pool", poolFigure},
+	{"link", linkFigure},
 	{"throughput", throughputFigure},
 }
 
@@ -49,6 +53,7 @@ func render(rec *collector.Record, dir string, dpi int) ([]string, error) {
 		return nil, fmt.Errorf("creating the plots directory: %w", err)
 	}
 	r := newRun(rec)
+	subtitle := subtitleLines(networkFacts(rec.Info.Target))
 	var paths []string
 	for _, b := range builders {
 		f, err := b.build(r)
@@ -58,6 +63,7 @@ func render(rec *collector.Record, dir string, dpi int) ([]string, error) {
 		if f == nil {
 			continue
 		}
+		f.subtitle = subtitle // on every figure, so none leaves it behind
 		written, err := f.save(dir, dpi)
 		paths = append(paths, written...)
 		if err != nil {

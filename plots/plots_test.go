@@ -17,15 +17,16 @@ import (
 
 // wantRows are the panel rows of each plot of a full record.
 var wantRows = map[string]int{
-	"latency": 2, "percentiles": 1, "blocked": 2, "conns": 2, "pool": 3, "throughput": 2,
+	"latency": 2, "percentiles": 1, "blocked": 2, "conns": 2, "pool": 3, "link": 3, "throughput": 2,
 }
 
-// wantSize is the PNG size of a figure of rows panel rows: 10 in wide;
-// title and x label take 0.8 in, one panel 4.2 in, several 3 in a row.
-func wantSize(rows int) image.Point {
-	h := 0.8 + 3*float64(rows)
+// wantSize is the PNG size of a figure of rows panel rows under sub lines
+// of subtitle: 10 in wide; title and x label take 0.8 in, each subtitle
+// line 0.24 in, one panel 4.2 in, several 3 in a row.
+func wantSize(rows, sub int) image.Point {
+	h := 0.8 + 0.24*float64(sub) + 3*float64(rows)
 	if rows == 1 {
-		h = 0.8 + 4.2
+		h = 0.8 + 0.24*float64(sub) + 4.2
 	}
 	px := func(in float64) int { return int(in*testDPI + 0.5) }
 	return image.Point{X: px(10), Y: px(h)}
@@ -141,7 +142,7 @@ func checkFiles(t *testing.T, dir string, paths, names []string) {
 		if err != nil {
 			t.Fatalf("%s.png: %v", n, err)
 		}
-		if sz, want := img.Bounds().Size(), wantSize(wantRows[n]); sz != want {
+		if sz, want := img.Bounds().Size(), wantSize(wantRows[n], 0); sz != want {
 			t.Errorf("%s.png is %v, want %v", n, sz, want)
 		}
 		svg, err := os.ReadFile(filepath.Join(dir, n+".svg"))

@@ -117,6 +117,26 @@ func column(rows []collector.Row, col string) plotter.XYs {
 	return xys
 }
 
+// sumColumns is the series (t_end_s, sum of cols) of rows: a row counts
+// when it has at least one of cols, and an absent column adds nothing (a
+// link emulator that reports resets but not drops, say).
+func sumColumns(rows []collector.Row, cols []string) plotter.XYs {
+	var xys plotter.XYs
+	for _, row := range rows {
+		x, okx := row.Values["t_end_s"]
+		sum, seen := 0.0, false
+		for _, c := range cols {
+			if y, ok := row.Values[c]; ok && finite(y) {
+				sum, seen = sum+y, true
+			}
+		}
+		if okx && seen && finite(x) {
+			xys = append(xys, plotter.XY{X: x, Y: sum})
+		}
+	}
+	return xys
+}
+
 // logY is xys with y replaced by log10(y), dropping the points a log axis
 // cannot draw (y ≤ 0). Log axes are drawn as linear axes of log10 values
 // with log10Ticks because gonum sizes an axis label as if it sat at the

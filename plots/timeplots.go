@@ -3,6 +3,8 @@ package plots
 import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/poolload/poolload/collector"
 )
 
 const timeLabel = "time since the window's t0 (s)"
@@ -18,10 +20,10 @@ func (r *run) timePanel(title, yLabel string) *plot.Plot {
 	return p
 }
 
-// columnPanel draws column s.col of every window in one panel. It returns
-// nil when no window has the column.
+// columnPanel draws column s.col (or the sum of s.sum) of every window in
+// one panel, over s.ref's lines. It returns nil when no window has data.
 func (r *run) columnPanel(s panelSpec) (*plot.Plot, error) {
-	series := r.each(func(w window) plotter.XYs { return column(w.rows, s.col) })
+	series := r.each(func(w window) plotter.XYs { return s.series(w.rows) })
 	p := r.timePanel(s.title, s.yLabel)
 	p.Y.Tick.Marker = niceTicks{target: 6, integer: s.count}
 	lo, hi := yRange(series...)
@@ -31,6 +33,14 @@ func (r *run) columnPanel(s panelSpec) (*plot.Plot, error) {
 			series[i] = logY(series[i])
 		}
 		p.Y.Label.Text = s.yLabel + ", log scale"
+	}
+	// Reference lines go in first so that a series pinned on one (in-use
+	// at the pool's max) is drawn over it, not hidden under its dashes.
+	// They are limits in connections, on linear axes only.
+	if !useLog {
+		if err := r.addRefLines(p, s.ref); err != nil {
+			return nil, err
+		}
 	}
 	n, err := r.addLines(p, series)
 	if err != nil || n == 0 {
@@ -49,33 +59,53 @@ func (r *run) columnPanel(s panelSpec) (*plot.Plot, error) {
 		// One connection closed should not fill the panel like a hundred.
 		p.Y.Max = max(p.Y.Max, minCountAxis)
 	}
+	if !useLog {
+		// Headroom above the limit, so the line does not sit on the frame.
+		p.Y.Max = max(p.Y.Max, s.ref.top()*1.05)
+	}
 	return p, nil
 }
 
 // panelSpec names one column panel.
 type panelSpec struct {
 	col, title, yLabel string
-	log                bool // a log y axis when the values span a wide range
-	count              bool // whole numbers: no ticks at 0.5 connections
+	sum                []string // columns added up instead of col (e.g. link faults)
+	log                bool     // a log y axis when the values span a wide range
+	count              bool     // whole numbers: no ticks at 0.5 connections
+	ref                *refLine // a limit to read the series against, or nil
+}
+
+// series is the spec's values in rows.
+func (s panelSpec) series(rows []collector.Row) plotter.XYs {
+	if len(s.sum) > 0 {
+		return sumColumns(rows, s.sum)
+	}
+	return column(rows, s.col)
 }
 
 // columnFigure stacks the panels of the specs whose column the record has,
-// cols panels to a row; it returns nil when none has data.
+// cols panels to a row; it returns nil when none has data. The legend gets
+// an entry for each reference line drawn.
 func (r *run) columnFigure(name, title string, cols int, specs []panelSpec) (*figure, error) {
 	var panels []*plot.Plot
+	legend := r.newLegend()
 	for _, s := range specs {
 		p, err := r.columnPanel(s)
 		if err != nil {
 			return nil, err
 		}
-		if p != nil {
-			panels = append(panels, p)
+		if p == nil {
+			continue
+		}
+		panels = append(panels, p)
+		if s.ref != nil {
+			legend.Add(s.ref.label, legendLine(refStyle))
 		}
 	}
 	if len(panels) == 0 {
 		return nil, nil
 	}
-	return &figure{name: name, title: title + " — " + r.name, panels: grid(panels, cols), legend: r.newLegend()}, nil
+	return &figure{name: name, title: title + " — " + r.name, panels: grid(panels, cols), legend: legend}, nil
 }
 
 // grid arranges panels cols to a row and keeps the x label on the bottom
@@ -113,26 +143,5 @@ func blockedFigure(r *run) (*figure, error) {
 	return r.columnFigure("blocked", "Waiting for a pooled connection", 1, []panelSpec{
 		{col: "blocked_p99_ms", title: "blocked p99 per interval (asked the pool → held a connection)", yLabel: "blocked (ms)"},
 		{col: "connecting_p99_ms", title: "connecting p99 per interval (new-connection setup inside blocked)", yLabel: "connecting (ms)"},
-	})
-}
-
-func connsFigure(r *run) (*figure, error) {
-	if !r.has("conns_opened") {
-		return nil, nil
-	}
-	return r.columnFigure("conns", "Connections opened and closed by the client", 1, []panelSpec{
-		{col: "conns_opened", title: "connections opened per interval", yLabel: "connections", count: true},
-		{col: "conns_closed", title: "connections closed per interval", yLabel: "connections", count: true},
-	})
-}
-
-func poolFigure(r *run) (*figure, error) {
-	return r.columnFigure("pool", "Connection pool (client) and server threads", 2, []panelSpec{
-		{col: "pool_open", title: "client pool: open connections", yLabel: "connections", count: true},
-		{col: "pool_in_use", title: "client pool: connections in use", yLabel: "connections", count: true},
-		{col: "pool_idle", title: "client pool: idle connections", yLabel: "connections", count: true},
-		{col: "pool_wait_count", title: "client pool: waits for a connection per interval", yLabel: "waits", count: true},
-		{col: "threads_connected", title: "server: Threads_connected", yLabel: "threads", count: true},
-		{col: "threads_running", title: "server: Threads_running", yLabel: "threads", count: true},
 	})
 }
