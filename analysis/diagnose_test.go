@@ -55,6 +55,8 @@ func TestDiagnose(t *testing.T) {
 		{name: "too few VUs for a steady target", offered: 1000, load: map[string]any{"max_vus": 10},
 			row: map[string]float64{"dropped_target": 30},
 			id:  "too-few-vus", sev: SevWarning, want: "pre_allocated_vus to 30 (1000/s × 20.0 ms"},
+		{name: "enough pre-allocated VUs, a stall", offered: 1000, load: map[string]any{"pre_allocated_vus": 40, "max_vus": 60},
+			row: map[string]float64{"dropped_vus": 5}},
 		{name: "a failing target is not short of VUs", offered: 1000, load: map[string]any{"max_vus": 10},
 			row: map[string]float64{"dropped_target": 30, "errors": 50}},
 		{name: "enough VUs for a slow target", offered: 100, load: map[string]any{"max_vus": 10},

@@ -120,7 +120,11 @@ func checkVUs(d *diag) *Finding {
 			tgt = 0 // the VUs sufficed: a slow target, not the VUs, dropped these
 		}
 		failing := total(w.rows, "errors") > 0.01*total(w.rows, "iterations")
-		if vus+tgt == 0 || pool >= vus+tgt || failing {
+		// VUs that already cover rate × service time with headroom were
+		// short only for an instant (a stall of the machine, a VU still
+		// being allocated): more of them would not have helped.
+		enough := d.load.PreAllocatedVUs > 0 && need > 0 && math.Ceil(need*vuHeadroom) <= float64(d.load.PreAllocatedVUs)
+		if vus+tgt == 0 || pool >= vus+tgt || failing || enough {
 			continue
 		}
 		return vuFinding(d, w, vus+tgt, pool, svc, need)
