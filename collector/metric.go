@@ -19,12 +19,13 @@ const (
 	Handshake                 // part of Connecting; recorded only for new connections
 	Wait                      // request sent → first result
 	Receiving                 // first result → last row
+	Sending                   // held a connection → request fully written (HTTP; k6's http_req_sending)
 	NumMetrics
 )
 
 var metricNames = [NumMetrics]string{
 	"latency", "service", "schedule_lag", "blocked", "connecting",
-	"dns", "dial", "handshake", "wait", "receiving",
+	"dns", "dial", "handshake", "wait", "receiving", "sending",
 }
 
 func (m Metric) String() string {

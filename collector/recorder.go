@@ -153,6 +153,7 @@ func (r *Recorder) Record(t *driver.Trace, lag, service time.Duration) {
 	}
 	b.hists[Wait].record(int64(t.Wait))
 	b.hists[Receiving].record(int64(t.Receiving))
+	b.hists[Sending].record(int64(t.Sending))
 	b.iterations.Add(1)
 	if t.Class != driver.ClassNone {
 		b.errors[t.Class].Add(1)

@@ -43,6 +43,7 @@ type Trace struct {
 	Handshake  time.Duration // part of Connecting: greeting, auth, init
 	Wait       time.Duration // request sent → first result/byte
 	Receiving  time.Duration // first result → last row/byte
+	Sending    time.Duration // held a connection → request written (HTTP); 0 where writing is part of Wait
 
 	Class ErrorClass // ClassNone on success
 	Err   error      // the error, kept only to sample its message

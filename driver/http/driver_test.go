@@ -2,9 +2,11 @@ package http
 
 import (
 	"context"
+	"io"
 	"net"
 	nethttp "net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,5 +165,26 @@ func BenchmarkIterate(b *testing.B) {
 		if tr.Err != nil {
 			b.Fatal(tr.Err)
 		}
+	}
+}
+
+// sending is connection held → request written: a 4 MB body takes longer
+// to write than an empty GET, and neither counts in wait.
+func TestSendingIsWritingTheRequest(t *testing.T) {
+	s := server(t, func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	})
+	body := strings.Repeat("x", 4<<20)
+	d := open(t, Config{BaseURL: s.URL, Requests: []Request{{Name: "up", Method: "POST", Path: "/", Body: body}}})
+	run(d, 0) // open the connection first
+	up := run(d, 1)
+	g := open(t, Config{BaseURL: s.URL, Requests: one("/")})
+	run(g, 0)
+	get := run(g, 1)
+	if up.Err != nil || get.Err != nil {
+		t.Fatal(up.Err, get.Err)
+	}
+	if up.Sending <= get.Sending || up.Sending <= 0 {
+		t.Errorf("sending: 4 MB POST %v, empty GET %v; want the POST longer and > 0", up.Sending, get.Sending)
 	}
 }

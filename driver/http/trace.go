@@ -89,6 +89,7 @@ func (st *state) fill(t *driver.Trace, end int64) {
 		t.Connecting = t.DNS + t.Dial + t.Handshake
 	}
 	wrote, first := st.wrote.Load(), st.firstByte.Load()
+	t.Sending = span(st.gotConn.Load(), wrote)
 	if first == 0 {
 		// No byte ever came: like k6, wait runs to the end.
 		t.Wait = span(wrote, end)
