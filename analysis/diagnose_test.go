@@ -171,6 +171,20 @@ func TestDiagnoseColdStart(t *testing.T) {
 	}
 }
 
+// Over an emulated link the evidence says so: the same pool costs far
+// less on loopback.
+func TestDiagnoseColdStartOverALink(t *testing.T) {
+	tgt := healthyTarget()
+	tgt["network.preset"], tgt["network.latency"], tgt["network.proxy"] = "cross-zone", "750µs", "127.0.0.1:1"
+	warm := testrecord.Rows("warm", 0, 4, with(map[string]float64{"latency_p99_ms": 12, "pool_in_use": 9}))
+	cold := append(testrecord.Rows("cold", 0, 1, with(map[string]float64{"latency_p99_ms": 40, "conns_opened": 9})),
+		testrecord.Rows("cold", 1, 3, with(map[string]float64{"latency_p99_ms": 12}))...)
+	fs := Diagnose(testrecord.InMemory{Target: tgt, Rows: append(cold, warm...), Prewarmed: map[string]int{"warm": 9}}.Record(), nil)
+	if len(fs) != 1 || !strings.HasSuffix(fs[0].Evidence, "measured over an emulated network link (latency=750µs, preset=cross-zone)") {
+		t.Fatalf("got %+v", fs)
+	}
+}
+
 func TestDiagnoseLeak(t *testing.T) {
 	// 10 connections leak over the first 3 s, then nothing completes.
 	rows := testrecord.Rows("v", 0, 2, with(map[string]float64{"pool_in_use": 5}))

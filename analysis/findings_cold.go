@@ -54,13 +54,19 @@ func checkColdStart(d *diag) *Finding {
 		sev = SevWarning // the cold start cost iterations, not just time
 	}
 	share := colMedian(opening, "connecting_p99_ms") / colMedian(opening, "blocked_p99_ms")
-	return &Finding{ID: "cold-start-penalty", Severity: sev,
+	f := &Finding{ID: "cold-start-penalty", Severity: sev,
 		Statement: fmt.Sprintf("%s is slower than %s while it opens connections: the cost is connection setup", cold, warm),
 		Evidence: fmt.Sprintf("%s opened %.0f connections in %d intervals (%s); latency p99 up to %.1f ms vs at most %.1f ms for %s; "+
 			"connecting is %.0f%% of the p99 blocked time there; %+.0f dropped iterations vs %s",
 			cold, sumOf(opening, opened), len(opening), span(opening), worst, warmP99, warm, 100*share, extraDrops, warm),
 		Recommendation: fmt.Sprintf("pre-warm %.0f connections at start-up (the warm run's peak in use), e.g. prewarm: %.0f, "+
 			"or open them in the service before it reports ready", peak, peak)}
+	// Over an emulated link, a connection's cost is mostly its round trips:
+	// say so, as the same pool costs far less on loopback.
+	if link := networkOf(d.target); len(link) > 0 {
+		f.Evidence += "; measured over an emulated network link (" + joinFacts(link) + ")"
+	}
+	return f
 }
 
 // opened is the connections a row's pool opened: poolload's own, or the
