@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 )
@@ -26,6 +28,23 @@ type Before struct {
 	Ready string `yaml:"ready" json:"ready,omitempty"`
 	// Timeout bounds the whole step (default 30s).
 	Timeout driver.Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// UnmarshalYAML also takes the short form `before: COMMAND`, which is
+// {run: COMMAND}.
+func (b *Before) UnmarshalYAML(data []byte) error {
+	type plain Before // no methods: no recursion
+	var full plain
+	if err := yaml.Unmarshal(data, &full); err == nil {
+		*b = Before(full)
+		return nil
+	}
+	var cmd string
+	if err := yaml.Unmarshal(data, &cmd); err != nil {
+		return fmt.Errorf("before: want a command or {restart, run, ready, timeout}: %w", err)
+	}
+	*b = Before{Run: cmd}
+	return nil
 }
 
 // before plays v.Before and records how long it took.

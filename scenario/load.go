@@ -121,7 +121,14 @@ var (
 	scenarioType = reflect.TypeFor[Scenario]()
 	durationType = reflect.TypeFor[driver.Duration]()
 	textYAMLType = reflect.TypeFor[textYAML]()
+	beforeType   = reflect.TypeFor[Before]()
 )
+
+// isString reports whether n is a string scalar.
+func isString(n ast.Node) bool {
+	_, ok := n.(*ast.StringNode)
+	return ok
+}
 
 // textYAML is a scalar type that parses its own YAML text.
 type textYAML interface {
@@ -143,6 +150,8 @@ func (c *checker) value(n ast.Node, t reflect.Type, path string) {
 	switch {
 	case t == durationType:
 		c.duration(n, path)
+	case t == beforeType && isString(n):
+		return // the short form before: COMMAND
 	case t.Kind() != reflect.Struct && reflect.PointerTo(t).Implements(textYAMLType):
 		c.text(n, t, path)
 	case t.Kind() == reflect.Pointer:

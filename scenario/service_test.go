@@ -180,3 +180,28 @@ func TestRedactCommand(t *testing.T) {
 		}
 	}
 }
+
+// before: COMMAND is short for before: {run: COMMAND}.
+func TestBeforeShortForm(t *testing.T) {
+	doc := `target: {driver: noop, noop: {}}
+load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vus: 1}
+variants:
+  - name: a
+    before: "redis-cli FLUSHALL"
+  - name: b
+    before: {run: "true", timeout: 5s}
+  - name: c
+    before: 42
+`
+	_, err := Parse("x.yaml", []byte(doc), envOf(nil))
+	if err == nil || !strings.Contains(err.Error(), "x.yaml:9:13: variants[2].before: expected a mapping of fields, got") {
+		t.Fatalf("want one error on variants[2].before, got %v", err)
+	}
+	s, err := Parse("x.yaml", []byte(strings.Replace(doc, "  - name: c\n    before: 42\n", "", 1)), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Variants[0].Before.Run != "redis-cli FLUSHALL" || s.Variants[1].Before.Run != "true" || s.Variants[1].Before.Timeout.D() != 5*time.Second {
+		t.Errorf("decoded %+v, %+v", s.Variants[0].Before, s.Variants[1].Before)
+	}
+}
