@@ -182,11 +182,14 @@ func (c Conditions) Describe() map[string]string {
 	if c.Preset != "" {
 		m["network.preset"] = c.Preset
 	}
-	describeDir(set, "", Direction{c.Latency, c.Jitter, c.Bandwidth})
-	if c.Up != nil {
+	top := Direction{c.Latency, c.Jitter, c.Bandwidth}
+	describeDir(set, "", top)
+	// A resolved link repeats the top level in both directions; only a
+	// direction that differs says something.
+	if c.Up != nil && *c.Up != top {
 		describeDir(set, "up.", *c.Up)
 	}
-	if c.Down != nil {
+	if c.Down != nil && *c.Down != top {
 		describeDir(set, "down.", *c.Down)
 	}
 	set("reset_idle_after", c.ResetIdleAfter, c.ResetIdleAfter != 0)

@@ -87,6 +87,16 @@ func TestDescribe(t *testing.T) {
 	if got := (Conditions{}).Describe(); len(got) != 0 {
 		t.Errorf("empty conditions described as %v", got)
 	}
+	// Resolved, the directions that only repeat the top level are left out.
+	r, err := Conditions{Preset: "cross-zone", Down: &Direction{Bandwidth: 100e6}}.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]string{"network.preset": "cross-zone", "network.latency": "750µs", "network.jitter": "100µs",
+		"network.bandwidth": "5Gbit", "network.down.latency": "750µs", "network.down.jitter": "100µs", "network.down.bandwidth": "100Mbit"}
+	if got := r.Describe(); !maps.Equal(got, want) {
+		t.Errorf("resolved: got %v\nwant %v", got, want)
+	}
 }
 
 func TestPresetsAreValid(t *testing.T) {

@@ -142,3 +142,17 @@ output: {interval: 500ms}
 		t.Errorf("run.json target facts: %v", rec.Info.Target)
 	}
 }
+
+// validate shows the service poolload will run, the emulated link and each
+// variant's before step, touching nothing.
+func TestValidateShowsServiceAndLink(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "validate", "../../scenarios/http-cold-vs-warm.yaml")
+	if code != exitOK || !strings.Contains(stdout, "service    run and stopped by poolload: exec bin/pooldemo") ||
+		!strings.Contains(stdout, "restart the service (cold)") || !strings.Contains(stdout, "restart the service, warm-up 400/s for 3s") {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "validate", "../../scenarios/cold-vs-warm-cross-zone.yaml")
+	if code != exitOK || !strings.Contains(stdout, "network    emulated link: bandwidth=5Gbit, jitter=100µs, latency=750µs, preset=cross-zone\n") {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}

@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -38,6 +41,18 @@ func printPlan(w io.Writer, s *scenario.Scenario) {
 	l := &s.Load
 	fmt.Fprintf(w, "%s: valid\n", s.File)
 	fmt.Fprintf(w, "  target     %s\n", s.Target.Driver)
+	if s.Service != nil {
+		fmt.Fprintf(w, "  service    run and stopped by poolload: %s\n", s.Redacted().Service.Run)
+	}
+	if n := s.Target.Network; n != nil {
+		r, _ := n.Resolved() // Validate has accepted it
+		facts := r.Describe()
+		keys := slices.Sorted(maps.Keys(facts))
+		for i, k := range keys {
+			keys[i] = strings.TrimPrefix(k, "network.") + "=" + facts[k]
+		}
+		fmt.Fprintf(w, "  network    emulated link: %s\n", strings.Join(keys, ", "))
+	}
 	fmt.Fprintf(w, "  load       %s, %d iterations over %v (%.1f/s on average)\n", l.Executor,
 		sched.Total(), sched.Duration(), float64(sched.Total())/sched.Duration().Seconds())
 	fmt.Fprintf(w, "  VUs        %d pre-allocated, up to %d; graceful stop %v\n", l.PreAllocatedVUs, l.MaxVUs, l.GracefulStop)
@@ -63,6 +78,14 @@ func prelude(v *scenario.Variant) (string, time.Duration) {
 		}
 		parts += s
 	}
+	if b := v.Before; b != nil {
+		if b.Restart {
+			add("restart the service")
+		}
+		if b.Run != "" {
+			add("run a command")
+		}
+	}
 	if v.Prewarm > 0 {
 		add(fmt.Sprintf("prewarm %d", v.Prewarm))
 	}
@@ -74,8 +97,11 @@ func prelude(v *scenario.Variant) (string, time.Duration) {
 		add(fmt.Sprintf("idle %v", v.Idle))
 		d += v.Idle.D()
 	}
-	if parts == "" {
+	switch {
+	case parts == "":
 		parts = "none (cold)"
+	case v.Prewarm == 0 && v.Warmup == nil && v.Idle == 0:
+		parts += " (cold)"
 	}
 	return parts, d
 }
