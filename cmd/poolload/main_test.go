@@ -302,6 +302,7 @@ func TestScenariosRunAsDocumented(t *testing.T) {
 				// here and on a free port.
 				t.Setenv("POOLDEMO", pooldemoBinary(t))
 				t.Setenv("POOLDEMO_ADDR", freeAddr(t))
+				t.Setenv("POOLDEMO_TABLE", fmt.Sprintf("pl_doc_%d", time.Now().UnixNano()%1e9))
 			}
 			out := t.TempDir()
 			code, stdout, stderr := runCLI(t, "run", "--quiet", "--no-plots", "--out", out, f)
