@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"flag"
@@ -21,8 +22,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +41,10 @@ const (
 )
 
 func main() {
+	if os.Getenv(responderEnv) != "" {
+		serveResponder()
+		return
+	}
 	rate := flag.Int("rate", 10000, "requests per second on the path under load")
 	conns := flag.Int("conns", 8, "connections per path")
 	dur := flag.Duration("duration", 5*time.Second, "measured time per path")
@@ -96,38 +103,57 @@ func report(direct, proxied *path) time.Duration {
 	return med
 }
 
-// respond starts a responder that answers each frame with itself.
+// responderEnv makes the bench binary a responder only, in a process of
+// its own: the real target of the proxy (mariadbd, a service) runs apart
+// from poolload, so the bench's responder must not take the client's and
+// the proxy's processors.
+const responderEnv = "POOLLOAD_BENCH_RESPONDER"
+
+// respond starts the responder process and returns its address.
 func respond() (addr string, stop func()) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), responderEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		panic(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		panic(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		panic(fmt.Sprintf("the responder did not start: %v", err))
+	}
+	return strings.TrimSpace(line), func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+}
+
+// serveResponder answers each frame with itself until killed; it prints
+// its address first.
+func serveResponder() {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				var b [frame]byte
-				for {
-					if _, err := io.ReadFull(c, b[:]); err != nil {
-						return
-					}
-					if _, err := c.Write(b[:]); err != nil {
-						return
-					}
-				}
-			}()
+	fmt.Println(ln.Addr().String())
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String(), func() { ln.Close(); wg.Wait() }
+		go func() {
+			defer c.Close()
+			var b [frame]byte
+			for {
+				if _, err := io.ReadFull(c, b[:]); err != nil {
+					return
+				}
+				if _, err := c.Write(b[:]); err != nil {
+					return
+				}
+			}
+		}()
+	}
 }
 
 type load struct {
