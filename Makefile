@@ -39,6 +39,7 @@ bench: build
 	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./scenario/
 	$(GO) run ./bench/harness
 	$(GO) run ./bench/proxy
+	$(GO) run ./bench/peers
 
 demo: build
 	./$(BIN) run scenarios/quickstart.yaml
