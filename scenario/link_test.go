@@ -106,3 +106,39 @@ func TestLinkValidation(t *testing.T) {
 		}
 	}
 }
+
+// After the link resets idle connections, the record shows what the driver
+// did: with its liveness check it found them dead and opened new ones (no
+// error); without it, the dead connections failed iterations as
+// bad_connection.
+func TestLinkIdleResetDriverBehaviour(t *testing.T) {
+	for _, liveness := range []string{"true", "false"} {
+		t.Run("checkConnLiveness="+liveness, func(t *testing.T) {
+			ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
+			s := linkScenario()
+			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300)}
+			s.Target.MySQL.Params = map[string]string{"checkConnLiveness": liveness}
+			s.Load.Rate, s.Load.Duration = 20, ms(500)
+			s.Variants = []Variant{{Name: "idle", Prewarm: 4, Idle: ms(700)}}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			rec, err := runScenario(t, ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The resets happen during the idle prelude, before the
+			// window's counters start; what the window shows is their effect.
+			tot := rec.Info.Windows[0].Totals
+			var opened float64
+			for _, r := range rec.Series("idle", 1) {
+				opened += r.Values["conns_opened"]
+			}
+			if liveness == "true" && (tot.Errors != 0 || opened == 0) {
+				t.Errorf("with the liveness check: errors %v, conns opened %v; want 0 errors and new connections", tot.ErrorsBy, opened)
+			}
+			if liveness == "false" && tot.ErrorsBy["bad_connection"] == 0 {
+				t.Errorf("without the liveness check: errors %v; want bad_connection", tot.ErrorsBy)
+			}
+		})
+	}
+}
