@@ -38,11 +38,15 @@ func loadSide(r *collector.Record, variant string) (*sideData, error) {
 			hs := padTo(r.Hists[collector.Tag(variant, w.Rep, metric)], len(rows))
 			d.spec[m] = newSpectrum(mergeUnits(hs, units))
 		}
+		conns := connsColumn(rows)
 		for c, name := range compareCounters {
+			if name == "conns_opened" {
+				name = conns
+			}
 			d.counts[c] = sumColumn(rows, units, name)
 		}
 		for _, row := range rows {
-			_, ok := row.Values["conns_opened"] // an empty cell (no sample) is absent
+			_, ok := row.Values[conns] // an empty cell (no sample) is absent
 			d.known = d.known || ok
 		}
 		sd.reps = append(sd.reps, d)
@@ -53,6 +57,18 @@ func loadSide(r *collector.Record, variant string) (*sideData, error) {
 		return nil, fmt.Errorf("variant %q has no measured window", variant)
 	}
 	return sd, nil
+}
+
+// connsColumn is the column that counts the pool's new connections:
+// poolload's own pool, or for an HTTP target the service's as its gauges
+// show it.
+func connsColumn(rows []collector.Row) string {
+	for _, r := range rows {
+		if _, ok := r.Values["conns_opened"]; ok {
+			return "conns_opened"
+		}
+	}
+	return "svc_pool_opened"
 }
 
 // sumColumn adds up a time-series column per unit; absent cells count 0.

@@ -150,7 +150,12 @@ func httpColdOpensMore(t *testing.T, s *analysis.Summary) {
 		t.Errorf("errors: cold %v, warm %v", cold.Totals.ErrorsBy, warm.Totals.ErrorsBy)
 	}
 	if s.Comparison == nil {
-		t.Error("no comparison")
+		t.Fatal("no comparison")
+	}
+	for _, r := range s.Comparison.Rows {
+		if r.Metric == "conns_opened" && !r.Known {
+			t.Error("the comparison does not know the service's connections opened")
+		}
 	}
 }
 
