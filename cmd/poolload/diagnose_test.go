@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/poolload/poolload/analysis"
@@ -137,5 +140,37 @@ output: {interval: 500ms}
 	}
 	if healthy := runSummary(t, "threads", fmt.Sprintf(sc, 64)); finding(healthy, "thread-cache-misses") != nil {
 		t.Errorf("thread_cache_size 64: unexpected %+v", healthy.Findings)
+	}
+}
+
+// The generator saturated, for real: poolload gets one processor and
+// shares it with busy loops, so its scheduler starts iterations tens of
+// milliseconds late while the (noop) target idles. The finding comes
+// first; the same run without the hogs has none.
+func TestDiagnoseGeneratorSaturatedRealRun(t *testing.T) {
+	const sc = `name: starved
+target: {driver: noop, noop: {delay: 1ms}}
+load: {executor: constant-arrival-rate, rate: 200, duration: 1s, pre_allocated_vus: 50}
+output: {interval: 500ms}
+`
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; !stop.Load(); n++ {
+			}
+		}()
+	}
+	s := runSummary(t, "starved", sc)
+	stop.Store(true)
+	wg.Wait()
+	if len(s.Findings) == 0 || s.Findings[0].ID != "generator-saturated" {
+		t.Fatalf("findings %+v: want generator-saturated first", s.Findings)
+	}
+	if healthy := runSummary(t, "starved", sc); finding(healthy, "generator-saturated") != nil {
+		t.Errorf("without the hogs: unexpected %+v", healthy.Findings)
 	}
 }
