@@ -50,7 +50,7 @@ func checkIdleDeaths(d *diag) *Finding {
 		}
 		ev := fmt.Sprintf("%s: %s, conn_max_idle_time=%s, conn_max_lifetime=%s; %.0f dead connections found by the driver, %.0f bad_connection errors (%s)",
 			w.where(), what, unsetDur(idle), unsetDur(life), checks, errs, span(hit))
-		if resets := total(w.rows, "link_resets") + total(w.rows, "link_drops"); resets > 0 {
+		if resets := total(w.rows, "link_resets") + total(w.rows, "link_drops") + d.preludeLinkResets(w); resets > 0 {
 			ev += fmt.Sprintf("; the link reset or dropped %.0f connections", resets)
 		}
 		return &Finding{ID: "idle-connection-deaths", Severity: sev,
@@ -175,4 +175,15 @@ func checkThreadCache(d *diag) *Finding {
 			Recommendation: fmt.Sprintf("set thread_cache_size to at least %.0f (peak Threads_connected), or keep connections open longer", peak)}
 	}
 	return nil
+}
+
+// preludeLinkResets is how many connections the link killed in w's
+// prelude (an idle pause), before its rows start.
+func (d *diag) preludeLinkResets(w *window) float64 {
+	for _, wi := range d.rec.Info.Windows {
+		if wi.Variant == w.variant && wi.Rep == w.rep {
+			return wi.Prelude.Link["link_resets"] + wi.Prelude.Link["link_drops"]
+		}
+	}
+	return 0
 }

@@ -62,6 +62,10 @@ type Prelude struct {
 	// long that step took.
 	Restarted bool            `json:"restarted,omitempty"`
 	Before    driver.Duration `json:"before,omitempty"`
+	// Link is what the network link counted from the before step to t0
+	// (link_conns, link_resets, … as in timeseries.csv): connections an
+	// idle pause killed die here, before the window's counters start.
+	Link map[string]float64 `json:"link,omitempty"`
 }
 
 // Totals are a window's counters with names, for JSON.

@@ -127,7 +127,11 @@ func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The resets happen during the idle prelude, before the
-			// window's counters start; what the window shows is their effect.
+			// window's counters start: the prelude counts them, and the
+			// window shows their effect.
+			if pre := rec.Info.Windows[0].Prelude.Link; pre["link_resets"] < 1 {
+				t.Errorf("prelude link counts %v: want the idle connections' resets", pre)
+			}
 			tot := rec.Info.Windows[0].Totals
 			var opened float64
 			for _, r := range rec.Series("idle", 1) {

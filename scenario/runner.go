@@ -88,6 +88,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // runWindow plays the variant's before step, opens a fresh driver, plays
 // the rest of the prelude, then the measured window.
 func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *collector.WindowInfo) error {
+	r.sampleLink(ctx) // the prelude's counts start here
 	if err := r.before(ctx, p.Variant, &info.Prelude); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -113,8 +114,27 @@ func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *collector.Wi
 		}
 		return err
 	}
+	info.Prelude.Link = r.sampleLink(ctx)
 	r.measure(ctx, drv, p, info)
 	return nil
+}
+
+// sampleLink reads the runner's own samplers (the network link) by name:
+// their deltas since the last call. nil without any.
+func (r *Runner) sampleLink(ctx context.Context) map[string]float64 {
+	if len(r.Target.Samplers) == 0 {
+		return nil
+	}
+	out := map[string]float64{}
+	for _, s := range r.Target.Samplers {
+		names := s.GaugeNames()
+		v := make([]float64, len(names))
+		s.Sample(ctx, v)
+		for i, n := range names {
+			out[n] = v[i]
+		}
+	}
+	return out
 }
 
 // prelude settles the target, then prewarms, warms up and idles as the
