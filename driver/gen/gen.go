@@ -144,8 +144,25 @@ func parseChoice(inner string) (Gen, error) {
 // items, so that choice('a,b', c) has two items.
 func splitList(s string) ([]string, error) {
 	var items []string
-	var quote byte
 	start := 0
+	closed := eachUnquoted(s, func(i int, ch byte) bool {
+		if ch == ',' {
+			items = append(items, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+		return true
+	})
+	if !closed {
+		return nil, fmt.Errorf("choice(%s): a quote is not closed", s)
+	}
+	return append(items, strings.TrimSpace(s[start:])), nil
+}
+
+// eachUnquoted calls f with each byte of s that is outside '…' or "…"
+// quotes, and its index, until f returns false. It reports whether every
+// quote it met was closed.
+func eachUnquoted(s string, f func(i int, ch byte) bool) bool {
+	var quote byte
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case quote != 0:
@@ -154,15 +171,11 @@ func splitList(s string) ([]string, error) {
 			}
 		case ch == '\'' || ch == '"':
 			quote = ch
-		case ch == ',':
-			items = append(items, strings.TrimSpace(s[start:i]))
-			start = i + 1
+		case !f(i, ch):
+			return true
 		}
 	}
-	if quote != 0 {
-		return nil, fmt.Errorf("choice(%s): a quote is not closed", s)
-	}
-	return append(items, strings.TrimSpace(s[start:])), nil
+	return quote == 0
 }
 
 // unquote returns the text between matching quotes.

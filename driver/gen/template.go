@@ -53,20 +53,14 @@ func ParseTemplate(s string) (Template, error) {
 // closingBrace finds the } that ends a call, skipping quoted text so that
 // choice("a}b") works; -1 if there is none.
 func closingBrace(s string) int {
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case quote != 0:
-			if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '}':
-			return i
+	at := -1
+	eachUnquoted(s, func(i int, ch byte) bool {
+		if ch == '}' {
+			at = i
 		}
-	}
-	return -1
+		return at < 0
+	})
+	return at
 }
 
 // parseBraced reads the call between braces.
