@@ -51,6 +51,9 @@ func printPlan(w io.Writer, s *scenario.Scenario) {
 		for i, k := range keys {
 			keys[i] = strings.TrimPrefix(k, "network.") + "=" + facts[k]
 		}
+		if len(keys) == 0 {
+			keys = []string{"nothing added (the proxy only counts connections)"}
+		}
 		fmt.Fprintf(w, "  network    emulated link: %s\n", strings.Join(keys, ", "))
 	}
 	fmt.Fprintf(w, "  load       %s, %d iterations over %v (%.1f/s on average)\n", l.Executor,
