@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	phttp "github.com/poolload/poolload/driver/http"
 )
 
 // The test binary doubles as the service: with POOLLOAD_TEST_SERVICE set
@@ -203,5 +206,27 @@ variants:
 	}
 	if s.Variants[0].Before.Run != "redis-cli FLUSHALL" || s.Variants[1].Before.Run != "true" || s.Variants[1].Before.Timeout.D() != 5*time.Second {
 		t.Errorf("decoded %+v, %+v", s.Variants[0].Before, s.Variants[1].Before)
+	}
+}
+
+// Nothing secret survives Redacted, whatever block holds it.
+func TestRedactedScenarioHoldsNoSecret(t *testing.T) {
+	const pw = "s3cret-9931"
+	s := validScenario()
+	s.Target = Target{Driver: "http", HTTP: &phttp.Config{BaseURL: "http://127.0.0.1:1",
+		Requests: []phttp.Request{{Path: "/", Headers: map[string]string{"X-Api-Key": pw}}},
+		Auth:     &phttp.Auth{Path: "/login", Body: `{"password":"` + pw + `"}`, TokenJSON: "token"},
+		Database: &phttp.Database{DSN: "app:" + pw + "@tcp(127.0.0.1:3306)/test"}}}
+	s.Service = &ServiceConfig{Run: "svc --dsn 'app:" + pw + "@tcp(127.0.0.1:3306)/test'"}
+	s.Variants[0].Before = &Before{Run: "mysql -uroot -p" + pw + " -e 'FLUSH HOSTS'"}
+	b, err := json.Marshal(s.Redacted())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), pw) {
+		t.Errorf("the secret survives: %s", b)
+	}
+	if s.Target.HTTP.Auth.Body == "" || !strings.Contains(s.Service.Run, pw) {
+		t.Error("Redacted changed the original")
 	}
 }

@@ -3,12 +3,10 @@ package scenario
 import (
 	"context"
 	"fmt"
-	nethttp "net/http"
 	"regexp"
 	"time"
 
 	"github.com/poolload/poolload/driver"
-	"github.com/poolload/poolload/driver/http"
 )
 
 // teardownTimeout bounds the teardown statements at the end of a run, which
@@ -80,15 +78,17 @@ func (s *Scenario) startService(ctx context.Context, p *Prepared) error {
 	return nil
 }
 
-// checkHTTP makes sure the HTTP target answers before the run starts.
+// checkHTTP makes sure the HTTP target accepts connections before the run
+// starts. Only the connection is checked: a service that answers 5xx is up,
+// and the load is there to measure its answers.
 func (s *Scenario) checkHTTP(ctx context.Context) error {
-	pr, err := parseProbe("", s.baseURL())
+	addr, err := httpUpstream(s.baseURL())
 	if err != nil {
-		return err
+		return fmt.Errorf("target.http.base_url: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := pr.once(ctx, &nethttp.Client{}); err != nil {
+	if err := (probe{addr: addr}).once(ctx, nil); err != nil {
 		return fmt.Errorf("the HTTP target %s does not answer: %w", s.baseURL(), err)
 	}
 	return nil
@@ -162,7 +162,7 @@ func (s *Scenario) GaugeNames() []string {
 }
 
 // Redacted returns a copy of s that is safe to print or store: passwords in
-// DSNs are replaced.
+// DSNs and commands, credential headers and the HTTP auth body are replaced.
 func (s *Scenario) Redacted() *Scenario {
 	c := *s
 	if s.Target.MySQL != nil {
@@ -184,12 +184,7 @@ func (s *Scenario) Redacted() *Scenario {
 		c.Variants[i] = v
 	}
 	if s.Target.HTTP != nil {
-		h := *s.Target.HTTP
-		h.Requests = make([]http.Request, len(s.Target.HTTP.Requests))
-		for i, r := range s.Target.HTTP.Requests {
-			r.Headers = redactHeaders(r.Headers)
-			h.Requests[i] = r
-		}
+		h := s.Target.HTTP.Redacted()
 		c.Target.HTTP = &h
 	}
 	return &c
@@ -212,21 +207,4 @@ func redactCommand(cmd string) string {
 		}
 		return sub[3] + "*****"
 	})
-}
-
-// secretHeader matches header names whose values are credentials.
-var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|session|password`)
-
-func redactHeaders(in map[string]string) map[string]string {
-	if in == nil {
-		return nil
-	}
-	out := make(map[string]string, len(in))
-	for k, v := range in {
-		if secretHeader.MatchString(k) {
-			v = "*****"
-		}
-		out[k] = v
-	}
-	return out
 }

@@ -11,8 +11,7 @@ import (
 // redacted replaces a secret.
 const redacted = "*****"
 
-// secretHeader matches header names whose values are credentials (the
-// same rule as the scenario's own redaction).
+// secretHeader matches header names whose values are credentials.
 var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|session|password`)
 
 // Redacted returns a copy that is safe to print or store: secret headers
