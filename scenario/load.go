@@ -122,6 +122,12 @@ var (
 	beforeType   = reflect.TypeFor[Before]()
 )
 
+// isMapping reports whether n is a mapping.
+func isMapping(n ast.Node) bool {
+	_, ok := mappingEntries(n)
+	return ok
+}
+
 // isString reports whether n is a string scalar.
 func isString(n ast.Node) bool {
 	_, ok := n.(*ast.StringNode)
@@ -150,6 +156,8 @@ func (c *checker) value(n ast.Node, t reflect.Type, path string) {
 		c.duration(n, path)
 	case t == beforeType && isString(n):
 		return // the short form before: COMMAND
+	case t == beforeType && !isMapping(n):
+		c.errs.add(nodePos(n), path, "expected a command or a mapping of restart, run, ready, timeout; got "+describe(n))
 	case t.Kind() != reflect.Struct && reflect.PointerTo(t).Implements(textYAMLType):
 		c.text(n, t, path)
 	case t.Kind() == reflect.Pointer:

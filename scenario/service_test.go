@@ -197,7 +197,7 @@ variants:
     before: 42
 `
 	_, err := Parse("x.yaml", []byte(doc), envOf(nil))
-	if err == nil || !strings.Contains(err.Error(), "x.yaml:9:13: variants[2].before: expected a mapping of fields, got") {
+	if err == nil || !strings.Contains(err.Error(), "x.yaml:9:13: variants[2].before: expected a command or a mapping of restart, run, ready, timeout; got number 42") {
 		t.Fatalf("want one error on variants[2].before, got %v", err)
 	}
 	s, err := Parse("x.yaml", []byte(strings.Replace(doc, "  - name: c\n    before: 42\n", "", 1)), envOf(nil))
