@@ -242,7 +242,7 @@ func networkOf(target map[string]string) map[string]string {
 	var out map[string]string
 	for k, v := range target {
 		name, ok := strings.CutPrefix(k, "network.")
-		if !ok || name == "proxy" {
+		if !ok || name == "proxy" || name == "relay" {
 			continue
 		}
 		if out == nil {

@@ -49,6 +49,12 @@ type Conditions struct {
 	// RefuseNew lists windows, relative to the last Proxy.Mark, in which a
 	// new connection is accepted and reset at once.
 	RefuseNew []Window `yaml:"refuse_new" json:"refuse_new,omitempty"`
+	// Relay says who copies the bytes of a link that has nothing to delay
+	// (no latency, jitter, bandwidth or reset_after_bytes): "auto"
+	// (default) lets the kernel do it when it can and falls back to the
+	// proxy's goroutines; "user" always uses the goroutines; "kernel"
+	// requires the kernel and fails at start when it cannot be had.
+	Relay string `yaml:"relay" json:"relay,omitempty"`
 }
 
 // Direction overrides the link for one direction; zero fields keep the
@@ -69,6 +75,13 @@ type Window struct {
 const (
 	IdleReset = "reset"
 	IdleDrop  = "drop"
+)
+
+// Relays.
+const (
+	RelayAuto   = "auto"
+	RelayUser   = "user"
+	RelayKernel = "kernel"
 )
 
 // minIdle keeps the janitor's ticker (a fraction of ResetIdleAfter) from
@@ -102,6 +115,7 @@ func (c *Conditions) Validate() map[string]string {
 	if c.ResetAfterBytes < 0 {
 		errs["reset_after_bytes"] = "must be 0 (never) or more"
 	}
+	validateRelay(errs, c)
 	for i, w := range c.RefuseNew {
 		p := fmt.Sprintf("refuse_new[%d]", i)
 		if w.From < 0 {
@@ -112,6 +126,26 @@ func (c *Conditions) Validate() map[string]string {
 		}
 	}
 	return errs
+}
+
+func validateRelay(errs map[string]string, c *Conditions) {
+	switch c.Relay {
+	case "", RelayAuto, RelayUser:
+	case RelayKernel:
+		if r, err := c.Resolved(); err == nil && !r.kernelRelayable() {
+			errs["relay"] = `"kernel" only relays a link with no latency, jitter, bandwidth or reset_after_bytes (drop relay, or use "auto")`
+		}
+	default:
+		errs["relay"] = `must be "auto", "user" or "kernel"`
+	}
+}
+
+// kernelRelayable says whether the resolved link can be left to the
+// kernel: nothing is delayed and no byte needs counting on the way.
+func (c Conditions) kernelRelayable() bool {
+	zero := func(d *Direction) bool { return d == nil || *d == Direction{} }
+	return c.Latency == 0 && c.Jitter == 0 && c.Bandwidth == 0 && zero(c.Up) && zero(c.Down) &&
+		c.ResetAfterBytes == 0 && c.Relay != RelayUser
 }
 
 func validateDir(errs map[string]string, prefix string, d Direction) {

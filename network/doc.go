@@ -6,7 +6,13 @@
 // connections in a time window). It lets a cold pool's connection setup
 // cost and idle-connection deaths be reproduced on one host.
 //
+// A link with nothing to delay is relayed in the kernel (BPF sockmap) when
+// the kernel allows it, so that the proxy adds next to nothing; see
+// kernel_linux.go.
+//
 // Files: units.go (Bandwidth, ByteSize), conditions.go (the scenario
-// block), presets.go, proxy.go (listener, janitor, stats), link.go (one
-// proxied connection), pipe.go (one direction of a link).
+// block), presets.go, proxy.go (listener, relay choice, janitor, stats),
+// link.go (one proxied connection), pipe.go (one direction of a link),
+// kernel_linux.go (the kernel relay), kernel_check_linux.go (its
+// self-test), kernel_other.go (its absence elsewhere).
 package network

@@ -27,6 +27,7 @@ func TestIdleReset(t *testing.T) {
 		c    Conditions
 	}{
 		{"direct", Conditions{ResetIdleAfter: ms(100)}},
+		{"direct, user relay", Conditions{ResetIdleAfter: ms(100), Relay: RelayUser}},
 		{"delayed", Conditions{ResetIdleAfter: ms(100), Latency: ms(1), IdleAction: IdleReset}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,20 +51,24 @@ func TestIdleReset(t *testing.T) {
 // A dropped flow swallows writes and answers nothing: the client only
 // learns through its own deadline.
 func TestIdleDrop(t *testing.T) {
-	noLeaks(t)
-	p := listen(t, server(t, echo), Conditions{ResetIdleAfter: ms(50), IdleAction: IdleDrop})
-	c := dial(t, p.Addr())
-	roundTrips(t, c, 3)
-	waitFor(t, "idle drop", func() bool { return p.Stats().IdleDrops == 1 })
-	if _, err := c.Write([]byte("anyone there?")); err != nil {
-		t.Fatalf("write into a blackhole failed: %v", err)
-	}
-	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-	if n, err, _ := readErr(c); n != 0 || !errors.Is(err, errTimeout) {
-		t.Errorf("read %d bytes, %v; want nothing until the deadline", n, err)
-	}
-	if s := p.Stats(); s.IdleResets != 0 || s.BytesUp != 3*16 {
-		t.Errorf("stats %+v", s)
+	for _, relay := range []string{RelayAuto, RelayUser} {
+		t.Run(relay, func(t *testing.T) {
+			noLeaks(t)
+			p := listen(t, server(t, echo), Conditions{ResetIdleAfter: ms(50), IdleAction: IdleDrop, Relay: relay})
+			c := dial(t, p.Addr())
+			roundTrips(t, c, 3)
+			waitFor(t, "idle drop", func() bool { return p.Stats().IdleDrops == 1 })
+			if _, err := c.Write([]byte("anyone there?")); err != nil {
+				t.Fatalf("write into a blackhole failed: %v", err)
+			}
+			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			if n, err, _ := readErr(c); n != 0 || !errors.Is(err, errTimeout) {
+				t.Errorf("read %d bytes, %v; want nothing until the deadline", n, err)
+			}
+			if s := p.Stats(); s.IdleResets != 0 || s.BytesUp != 3*16 {
+				t.Errorf("stats %+v", s)
+			}
+		})
 	}
 }
 

@@ -25,6 +25,14 @@ type link struct {
 
 	mu     sync.Mutex // guards server against abort racing connect
 	server *net.TCPConn
+
+	// kernel is set once the kernel relays the link (kp says how to take it
+	// back); the goroutines' byte counts then go to userUp and userDown and
+	// settle reads the totals from the sockets instead.
+	kernel           atomic.Bool
+	kp               kernelPair
+	userUp, userDown atomic.Int64
+	settled          bool // under p.bytesMu: its bytes are in the proxy's counters
 }
 
 // Link states. A dropped link still reads both sockets but forwards
@@ -49,6 +57,20 @@ func (l *link) touch()        { l.last.Store(int64(l.p.now())) }
 // drop blackholes the link; false if it was not live.
 func (l *link) drop() bool { return l.state.CompareAndSwap(stateLive, stateDropped) }
 
+// idleFor is how long the link has carried nothing either way; for a
+// kernel-relayed link the sockets know (to the kernel's tick).
+func (l *link) idleFor(now time.Duration) time.Duration {
+	d := now - time.Duration(l.last.Load())
+	if l.kernel.Load() {
+		for _, c := range []*net.TCPConn{l.client, l.server} {
+			if tc, ok := readCounters(c); ok {
+				d = min(d, tc.idle)
+			}
+		}
+	}
+	return d
+}
+
 // abort resets both sockets, once, and counts the reset in counter (nil:
 // an error or Close, not counted). Cancelling ctx wakes writers waiting
 // for a due time, so nothing outlives the sockets.
@@ -61,6 +83,7 @@ func (l *link) abort(counter *atomic.Int64) {
 	}
 	l.cancel()
 	l.mu.Lock()
+	l.settle()
 	resetConn(l.client)
 	if l.server != nil {
 		resetConn(l.server)
@@ -87,6 +110,7 @@ func (l *link) finish() {
 		return
 	}
 	l.mu.Lock()
+	l.settle()
 	_ = l.client.Close()
 	if l.server != nil {
 		_ = l.server.Close()
@@ -132,12 +156,84 @@ func (l *link) run() {
 		return
 	}
 	up.dst, down.src = server, server
+	l.joinKernel(up, down)
 	up.startWriter(&wg)
 	down.startReader(&wg)
 	down.startWriter(&wg)
 	wg.Wait()
 	l.finish()
 }
+
+// joinKernel hands the link to the kernel relay, if the proxy has one. A
+// link the kernel will not take (its map is full) stays with the
+// goroutines, which relay it as they would without the kernel.
+func (l *link) joinKernel(up, down *pipe) {
+	k := l.p.kr
+	if k == nil {
+		return
+	}
+	kp, err := k.join(l.client, l.server)
+	if err != nil {
+		return
+	}
+	l.kp = kp
+	up.bytes, down.bytes = &l.userUp, &l.userDown
+	l.kernel.Store(true)
+}
+
+// settle adds a kernel-relayed link's bytes to the proxy's counters, read
+// from the sockets before they close. Called with l.mu held.
+func (l *link) settle() {
+	if !l.kernel.Load() {
+		return
+	}
+	p := l.p
+	p.bytesMu.Lock()
+	defer p.bytesMu.Unlock()
+	if l.settled {
+		return
+	}
+	up, down := l.kernelBytes()
+	p.bytesUp.Add(up)
+	p.bytesDown.Add(down)
+	l.settled = true
+}
+
+// kernelBytes is what went into the server's socket (up) and the client's
+// (down), by the kernel or the goroutines.
+func (l *link) kernelBytes() (up, down int64) {
+	up, down = l.userUp.Load(), l.userDown.Load()
+	if s, ok := readCounters(l.server); ok {
+		up = int64(s.queued)
+	}
+	if c, ok := readCounters(l.client); ok {
+		down = int64(c.queued)
+	}
+	return up, down
+}
+
+// drained waits, briefly, until the kernel has moved every byte that
+// arrived on src into dst, so that the end of src (a FIN or a reset),
+// which the goroutines relay, cannot overtake data still in the kernel
+// relay's queue.
+func (l *link) drained(src, dst *net.TCPConn) {
+	if !l.kernel.Load() {
+		return
+	}
+	for deadline := time.Now().Add(drainWait); time.Now().Before(deadline); time.Sleep(50 * time.Microsecond) {
+		s, sok := readCounters(src)
+		d, dok := readCounters(dst)
+		// A FIN counts as a byte received; a reset does not, and a socket
+		// that was reset no longer answers.
+		if !sok || !dok || d.queued+1 >= s.received {
+			return
+		}
+	}
+}
+
+// drainWait bounds drained: the kernel's queue empties in microseconds
+// unless the receiving side has stopped reading.
+const drainWait = 200 * time.Millisecond
 
 // connect dials the upstream after the handshake delay. The client's own
 // connect() completed on loopback at once, so the round trip of TCP's

@@ -93,7 +93,11 @@ func (pp *pipe) startReader(wg *sync.WaitGroup) {
 
 func (pp *pipe) startWriter(wg *sync.WaitGroup) {
 	wg.Add(1)
-	if pp.d.fast {
+	switch {
+	case pp.l.kernel.Load():
+		go func() { defer wg.Done(); pp.ended(awaitEnd(pp.src)) }()
+		return
+	case pp.d.fast:
 		go func() { defer wg.Done(); pp.copyDirect() }()
 		return
 	}
@@ -132,8 +136,10 @@ func (pp *pipe) ended(err error) {
 	switch {
 	case !pp.l.live():
 	case errors.Is(err, io.EOF):
+		pp.l.drained(pp.src, pp.dst)
 		_ = pp.dst.CloseWrite()
 	default:
+		pp.l.drained(pp.src, pp.dst) // the bytes before a reset go first, as on the wire
 		pp.l.abort(nil)
 	}
 }

@@ -22,6 +22,9 @@ type Proxy struct {
 	handshake time.Duration
 	t0        time.Time // monotonic origin of all due times and activity stamps
 	mark      atomic.Int64
+	kr        *kernelRelay // nil: the goroutines relay every link
+	relay     string       // RelayKernel or RelayUser, as chosen at Listen
+	relayWhy  string       // why the kernel relay was wanted but not had
 	ctx       context.Context
 	cancel    context.CancelFunc
 	stopCtx   func() bool // unhooks Close from the caller's ctx
@@ -30,6 +33,9 @@ type Proxy struct {
 	mu     sync.Mutex
 	links  map[*link]struct{}
 	closed bool
+	// bytesMu orders a kernel-relayed link's settling (its bytes moving
+	// into bytesUp and bytesDown) against Stats reading them live.
+	bytesMu sync.Mutex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -78,6 +84,10 @@ func Listen(ctx context.Context, upstream string, c Conditions) (*Proxy, error) 
 	p := &Proxy{ln: ln, upstream: upstream, cond: r, t0: time.Now(),
 		up: newDirParams(*r.Up), down: newDirParams(*r.Down), links: map[*link]struct{}{}}
 	p.handshake = 2*p.up.latency + p.down.latency
+	if err := p.chooseRelay(); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.acceptLoop()
@@ -90,6 +100,41 @@ func Listen(ctx context.Context, upstream string, c Conditions) (*Proxy, error) 
 	p.stopCtx = context.AfterFunc(ctx, func() { _ = p.Close() })
 	return p, nil
 }
+
+// chooseRelay sets up the kernel relay when the link allows it and the
+// conditions do not ask for the goroutines, and checks that it relays
+// correctly; "auto" falls back to the goroutines when the kernel refuses
+// (no BPF, or no CAP_BPF and CAP_NET_ADMIN) or fails the check.
+func (p *Proxy) chooseRelay() error {
+	p.relay = RelayUser
+	if !p.cond.kernelRelayable() {
+		return nil
+	}
+	k, err := newKernelRelay()
+	if err == nil {
+		if err = k.selfTest(); err != nil {
+			_ = k.Close()
+			err = fmt.Errorf("it failed its self-test: %w", err)
+		}
+	}
+	if err != nil {
+		if p.cond.Relay == RelayKernel {
+			return fmt.Errorf("network proxy: relay: kernel: %w", err)
+		}
+		p.relayWhy = err.Error()
+		return nil
+	}
+	p.kr, p.relay = k, RelayKernel
+	return nil
+}
+
+// Relay says who copies the bytes of this proxy's links: RelayKernel or
+// RelayUser. Links with a delay always use the goroutines.
+func (p *Proxy) Relay() string { return p.relay }
+
+// RelayNote is why the kernel relay was not used although the link
+// allowed it ("" when it was used, or not wanted).
+func (p *Proxy) RelayNote() string { return p.relayWhy }
 
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
@@ -114,10 +159,32 @@ func (p *Proxy) Mark(t time.Time) { p.mark.Store(int64(t.Sub(p.t0))) }
 
 // Stats returns a snapshot of the counters.
 func (p *Proxy) Stats() Stats {
-	return Stats{Accepted: p.accepted.Load(), Refused: p.refused.Load(),
+	s := Stats{Accepted: p.accepted.Load(), Refused: p.refused.Load(),
 		UpstreamErrors: p.upstreamErrors.Load(), IdleResets: p.idleResets.Load(),
 		IdleDrops: p.idleDrops.Load(), ByteResets: p.byteResets.Load(),
-		Active: p.active.Load(), BytesUp: p.bytesUp.Load(), BytesDown: p.bytesDown.Load()}
+		Active: p.active.Load()}
+	s.BytesUp, s.BytesDown = p.bytes()
+	return s
+}
+
+// bytes totals the bytes delivered each way, asking the sockets of the
+// links the kernel relays now.
+func (p *Proxy) bytes() (up, down int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bytesMu.Lock()
+	defer p.bytesMu.Unlock()
+	up, down = p.bytesUp.Load(), p.bytesDown.Load()
+	if p.kr == nil {
+		return up, down
+	}
+	for l := range p.links {
+		if l.kernel.Load() && !l.settled {
+			u, d := l.kernelBytes()
+			up, down = up+u, down+d
+		}
+	}
+	return up, down
 }
 
 // Close stops the listener, resets every relayed connection and waits for
@@ -134,6 +201,9 @@ func (p *Proxy) Close() error {
 		}
 		p.mu.Unlock()
 		p.wg.Wait()
+		if p.kr != nil {
+			p.closeErr = errors.Join(p.closeErr, p.kr.Close())
+		}
 	})
 	return p.closeErr
 }
@@ -215,7 +285,7 @@ func (p *Proxy) janitor(idle time.Duration) {
 		due = due[:0]
 		p.mu.Lock()
 		for l := range p.links {
-			if l.live() && now-time.Duration(l.last.Load()) > idle {
+			if l.live() && l.idleFor(now) > idle {
 				due = append(due, l)
 			}
 		}
@@ -229,6 +299,9 @@ func (p *Proxy) janitor(idle time.Duration) {
 func (p *Proxy) expire(l *link) {
 	if p.cond.IdleAction == IdleDrop {
 		if l.drop() {
+			if l.kernel.Load() {
+				p.kr.leave(l.kp) // from now on the goroutines read and discard
+			}
 			p.idleDrops.Add(1)
 		}
 		return

@@ -102,7 +102,7 @@ func TestNetworkFacts(t *testing.T) {
 			"network.idle_action": "reset", "network.reset_idle_after": "1s", "network.zz_new": "x"},
 			[]string{"latency=1ms", "down.latency=5ms", "reset_idle_after=1s", "idle_action=reset", "zz_new=x"}},
 		{"no link", map[string]string{"max_open": "12"}, nil},
-		{"only the proxy", map[string]string{"network.proxy": "127.0.0.1:1"}, nil},
+		{"only the proxy", map[string]string{"network.proxy": "127.0.0.1:1", "network.relay": "kernel"}, nil},
 	}
 	for _, tt := range tests {
 		if got := networkFacts(tt.target); !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 {

@@ -40,13 +40,14 @@ var factOrder = []string{
 }
 
 // networkFacts are the link's conditions from the target facts as
-// "name=value" in factOrder, or nil without a link. network.proxy, an
-// address, says nothing about the conditions; an up.X or down.X equal to
+// "name=value" in factOrder, or nil without a link. network.proxy (an
+// address) and network.relay (who copied the bytes) say nothing about the
+// conditions; an up.X or down.X equal to
 // X only repeats it (resolved conditions always spell out both directions).
 func networkFacts(target map[string]string) []string {
 	m := map[string]string{}
 	for k, v := range target {
-		if name, ok := strings.CutPrefix(k, "network."); ok && name != "proxy" {
+		if name, ok := strings.CutPrefix(k, "network."); ok && name != "proxy" && name != "relay" {
 			m[name] = v
 		}
 	}

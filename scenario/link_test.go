@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
 	if min := time.Duration(hs.Min()); min < 4*time.Millisecond {
 		t.Errorf("cold handshake min %v: want at least two 2 ms round trips", min)
 	}
-	if rec.Info.Target["network.latency"] != "1ms" || rec.Info.Target["network.proxy"] == "" {
+	if rec.Info.Target["network.latency"] != "1ms" || rec.Info.Target["network.proxy"] == "" || rec.Info.Target["network.relay"] != "user" {
 		t.Errorf("run.json target facts lack the link: %v", rec.Info.Target)
 	}
 	var conns float64
@@ -112,11 +113,14 @@ func TestLinkValidation(t *testing.T) {
 // error); without it, the dead connections failed iterations as
 // bad_connection.
 func TestLinkIdleResetDriverBehaviour(t *testing.T) {
-	for _, liveness := range []string{"true", "false"} {
-		t.Run("checkConnLiveness="+liveness, func(t *testing.T) {
+	for _, tc := range []struct{ liveness, relay string }{
+		{"true", network.RelayAuto}, {"false", network.RelayAuto}, {"true", network.RelayUser},
+	} {
+		liveness := tc.liveness
+		t.Run("checkConnLiveness="+liveness+",relay="+tc.relay, func(t *testing.T) {
 			ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
 			s := linkScenario()
-			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300)}
+			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300), Relay: tc.relay}
 			s.Target.MySQL.Params = map[string]string{"checkConnLiveness": liveness}
 			s.Load.Rate, s.Load.Duration = 20, ms(500)
 			s.Variants = []Variant{{Name: "idle", Prewarm: 4, Idle: ms(700)}}
@@ -142,6 +146,16 @@ func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 			}
 			if liveness == "false" && tot.ErrorsBy["bad_connection"] == 0 {
 				t.Errorf("without the liveness check: errors %v; want bad_connection", tot.ErrorsBy)
+			}
+			// Run as root (as make test is), a link with nothing to delay
+			// is relayed by the kernel: MySQL's greeting, TLS-less auth and
+			// queries all pass through the sockmap.
+			want := tc.relay
+			if want == network.RelayAuto {
+				want = network.RelayKernel
+			}
+			if got := rec.Info.Target["network.relay"]; got != want && os.Geteuid() == 0 {
+				t.Errorf("network.relay %q, want %q", got, want)
 			}
 		})
 	}
