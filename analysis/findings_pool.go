@@ -86,15 +86,25 @@ func starvationFinding(d *diag, w *window, pinned []collector.Row, maxOpen, drop
 	f := &Finding{ID: "pool-starvation", Severity: SevCritical,
 		Statement: fmt.Sprintf("The pool of %.0f connections is too small for the load", maxOpen),
 		Evidence: fmt.Sprintf("%s: pool_in_use at max_open=%.0f in %d of %d seconds (%s), %.0f waits for a connection, "+
-			"median blocked %.0f ms of %.0f ms service, %.0f iterations dropped for pool starvation",
+			"median blocked %.1f ms of %.1f ms service, %.0f iterations dropped for pool starvation",
 			w.where(), maxOpen, len(pinned), len(w.rows), span(pinned), total(pinned, "pool_wait_count"), blk, svc, drops)}
-	if w.offered > 0 && hold > 0 {
-		need := w.offered * hold / 1000
-		size := math.Ceil(need * headroom)
-		f.Recommendation = fmt.Sprintf("set max_open to %.0f (Little's law: %.0f/s × %.1f ms hold = %.1f connections, +20%% headroom)",
-			size, w.offered, hold, need)
-	} else {
+	switch need := w.offered * hold / 1000; {
+	case w.offered <= 0 || hold <= 0:
 		f.Recommendation = "raise max_open (the offered rate or hold time is unknown, so no size can be computed)"
+	case math.Ceil(need*headroom) <= maxOpen:
+		// The median hold fits in the pool many times over, yet the pool
+		// ran out: holds spiked. Growing it to Little's size would shrink
+		// it, and growing it beyond only moves the queue if the stall is
+		// the server's or this machine's CPU.
+		f.Severity = SevWarning
+		f.Statement = fmt.Sprintf("The pool of %.0f connections ran out during stalls, not on average", maxOpen)
+		f.Recommendation = fmt.Sprintf("the median hold needs only %.1f connections (Little's law: %.0f/s × %.2f ms), "+
+			"so the pool fills when holds spike (service p99 %.1f ms in those seconds): find what stalls "+
+			"(server CPU or locks, or this machine's CPU: see schedule_lag) before growing the pool",
+			need, w.offered, hold, colMedian(pinned, "service_p99_ms"))
+	default:
+		f.Recommendation = fmt.Sprintf("set max_open to %.0f (Little's law: %.0f/s × %.1f ms hold = %.1f connections, +20%% headroom)",
+			math.Ceil(need*headroom), w.offered, hold, need)
 	}
 	// The queries themselves running on the server means a bigger pool
 	// only moves the queue there.
