@@ -158,14 +158,24 @@ func (pp *pipe) deliver(b []byte) bool {
 	return true
 }
 
-// read stamps each chunk with its due time and queues it for write.
+// read stamps each chunk with its due time and queues it for write. The
+// due time counts from the chunk's arrival in the kernel where the socket
+// can tell it, from its read otherwise.
 func (pp *pipe) read() {
 	defer close(pp.ch)
 	l := pp.l
+	sr := newStampedReader(pp.src)
 	for {
 		bp := bufPool.Get().(*[]byte)
-		n, err := pp.src.Read(*bp)
-		now := l.p.now()
+		var n int
+		var now time.Duration
+		var err error
+		if sr != nil {
+			n, now, err = sr.Read(l.p, *bp)
+		} else {
+			n, err = pp.src.Read(*bp)
+			now = l.p.now()
+		}
 		if n > 0 && !l.dropped() {
 			l.touch()
 			m, reset := l.admit(n)
