@@ -61,8 +61,11 @@ func TestRunnerAlternatesVariants(t *testing.T) {
 	var order []string
 	for _, w := range rec.Info.Windows {
 		order = append(order, w.Variant)
-		if w.Status != collector.StatusComplete || w.Totals.Iterations != 50 || w.Planned != 50 {
-			t.Errorf("%s.%d: %s, %d of %d iterations", w.Variant, w.Rep, w.Status, w.Totals.Iterations, w.Planned)
+		// Every planned iteration ran or was dropped; a loaded machine
+		// (other packages' tests, -race) may stall the 5 VUs into a drop.
+		if tot := w.Totals; w.Status != collector.StatusComplete || w.Planned != 50 ||
+			tot.Iterations+tot.Dropped != 50 || tot.Dropped > 2 {
+			t.Errorf("%s.%d: %s, %d of %d iterations, %d dropped", w.Variant, w.Rep, w.Status, tot.Iterations, w.Planned, tot.Dropped)
 		}
 		if n := rec.Merged(w.Variant, w.Rep, collector.Latency).TotalCount(); n != w.Totals.Iterations {
 			t.Errorf("%s.%d: hlog holds %d latencies for %d iterations", w.Variant, w.Rep, n, w.Totals.Iterations)
@@ -96,10 +99,12 @@ func TestCancelledRunLeavesAValidRecord(t *testing.T) {
 	}
 	// Setup time varies (a loaded machine, -race), so the iterations the
 	// record must hold count from the window's own start: 100/s until the
-	// cancel, give or take the schedule lag of a loaded machine.
+	// cancel, give or take the schedule lag of a loaded machine and the
+	// time the cancel takes to reach the scheduler (Go's timers fire up
+	// to a millisecond late, more under -race).
 	deadline, _ := ctx.Deadline()
 	want := int64(100 * deadline.Sub(w[0].Start).Seconds())
-	if got := w[0].Totals.Iterations + w[0].Totals.Interrupted; want < 10 || got < want/2 || got > want+2 {
+	if got := w[0].Totals.Iterations + w[0].Totals.Interrupted; want < 10 || got < want/2 || got > want+want/10+2 {
 		t.Errorf("the cold window started %v before the cancel and holds %d iterations; want about %d",
 			deadline.Sub(w[0].Start), got, want)
 	}
