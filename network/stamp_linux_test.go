@@ -25,6 +25,9 @@ func TestStampedReaderDatesArrival(t *testing.T) {
 	if r == nil {
 		t.Fatal("SO_TIMESTAMPNS refused on a TCP socket")
 	}
+	// The first socket to ask for stamps turns them on for the whole
+	// host, through a deferred kernel work item: give it a moment.
+	time.Sleep(20 * time.Millisecond)
 	c.Write([]byte{1})
 	time.Sleep(20 * time.Millisecond) // "hello" arrives at once and waits
 	read := p.now()

@@ -38,11 +38,13 @@ func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
 	// Outside load (other packages' tests, -race) only ever adds time, so
 	// the better of two repetitions is the fair reading of each path.
 	s.Repeat = 2
+	s.Load.Rate = 400 // an idle VM wakes slowly: at 100/s a direct SELECT 1 waits 0.3–0.4 ms
 	rec, err := runScenario(t, ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := linkScenario()
+	base.Load.Rate = s.Load.Rate
 	base.Target.Network = nil
 	base.Variants = base.Variants[1:]
 	base.Repeat = 2
@@ -67,12 +69,23 @@ func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
 	if !raceEnabled && (p50 < 2*time.Millisecond || p50 > 2500*time.Microsecond) {
 		t.Errorf("warm wait p50 %v (the better of 2 repetitions): want 2–2.5 ms (one 2 ms round trip)", p50)
 	}
-	hs := rec.Merged("cold", 1, collector.Handshake)
+	// The link charges TCP's round trip before the server's greeting (a
+	// client's connect() on loopback returns at once), then the greeting
+	// and auth each cost one: at least 6 ms from connect to ready. On a
+	// loaded machine the dial itself can read a few milliseconds (the
+	// dialling goroutine waits for a processor) and the greeting's wait
+	// then shows there instead of in the handshake, so the check is on
+	// connecting, which holds both.
+	hs, conn := rec.Merged("cold", 1, collector.Handshake), rec.Merged("cold", 1, collector.Connecting)
 	if hs.TotalCount() == 0 {
 		t.Fatal("the cold window opened no connection")
 	}
-	if min := time.Duration(hs.Min()); min < 4*time.Millisecond {
-		t.Errorf("cold handshake min %v: want at least two 2 ms round trips", min)
+	// Connecting is 0 for an iteration that reused a connection.
+	for _, b := range conn.Distribution() {
+		if b.Count > 0 && b.From > 0 && time.Duration(b.From) < 6*time.Millisecond {
+			t.Errorf("%d new connections took %v to set up (handshake min %v): want at least three 2 ms round trips",
+				b.Count, time.Duration(b.From), time.Duration(hs.Min()))
+		}
 	}
 	if rec.Info.Target["network.latency"] != "1ms" || rec.Info.Target["network.proxy"] == "" || rec.Info.Target["network.relay"] != "user" {
 		t.Errorf("run.json target facts lack the link: %v", rec.Info.Target)
