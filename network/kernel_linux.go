@@ -26,9 +26,16 @@ import (
 // its end (FIN or reset) and pass it on, as they do for a user-relayed
 // link. A link that leaves the map (idle_action drop) is not read either:
 // its bytes pile up unanswered, as in a blackhole.
+//
+// Two maps, so that a socket starts relaying only once its peer can be
+// found: peers (cookie → the peer socket, no programs) is what the verdict
+// looks up, and m (cookie → the socket itself) carries the programs, so
+// that joining it is what turns a socket's relay on. With one map the
+// first socket to join would, for a moment, drop what it received: its
+// peer's entry did not exist yet.
 type kernelRelay struct {
-	m     *ebpf.Map
-	progs []attached
+	m, peers *ebpf.Map
+	progs    []attached
 }
 
 type attached struct {
@@ -42,10 +49,10 @@ const kernelMapSize = 1 << 14
 
 func newKernelRelay() (*kernelRelay, error) { return loadKernelRelay(redirectToPeer) }
 
-// redirectToPeer is the verdict program, for the map whose descriptor is
-// mapFD: key := bpf_get_socket_cookie(skb); return
-// bpf_sk_redirect_hash(skb, map, &key, 0), where flags 0 sends the segment
-// out of the peer socket, as a proxy does.
+// redirectToPeer is the verdict program, for the peers map whose
+// descriptor is mapFD: key := bpf_get_socket_cookie(skb); return
+// bpf_sk_redirect_hash(skb, peers, &key, 0), where flags 0 sends the
+// segment out of the peer socket, as a proxy does.
 func redirectToPeer(mapFD int) asm.Instructions {
 	return asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1),
@@ -62,11 +69,17 @@ func redirectToPeer(mapFD int) asm.Instructions {
 }
 
 func loadKernelRelay(verdictFor func(mapFD int) asm.Instructions) (*kernelRelay, error) {
-	m, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.SockHash, KeySize: 8, ValueSize: 8, MaxEntries: kernelMapSize})
+	spec := &ebpf.MapSpec{Type: ebpf.SockHash, KeySize: 8, ValueSize: 8, MaxEntries: kernelMapSize}
+	m, err := ebpf.NewMap(spec)
 	if err != nil {
 		return nil, fmt.Errorf("creating the sockhash: %w", err)
 	}
-	k := &kernelRelay{m: m}
+	peers, err := ebpf.NewMap(spec)
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("creating the sockhash: %w", err)
+	}
+	k := &kernelRelay{m: m, peers: peers}
 	// The parser hands the verdict whole segments (skb->len). Without a
 	// parser the kernel takes its newer parser-less path, which on 6.x
 	// breaks a link with EPIPE as soon as the peer's send buffer fills.
@@ -74,7 +87,7 @@ func loadKernelRelay(verdictFor func(mapFD int) asm.Instructions) (*kernelRelay,
 		asm.LoadMem(asm.R0, asm.R1, 0, asm.Word),
 		asm.Return(),
 	}
-	verdict := verdictFor(m.FD())
+	verdict := verdictFor(peers.FD())
 	for _, a := range []struct {
 		prog *ebpf.Program
 		typ  ebpf.AttachType
@@ -103,7 +116,7 @@ func (k *kernelRelay) Close() error {
 		_ = ebpflink.RawDetachProgram(ebpflink.RawDetachProgramOptions{Target: k.m.FD(), Program: a.prog, Attach: a.typ})
 		errs = append(errs, a.prog.Close())
 	}
-	return errors.Join(append(errs, k.m.Close())...)
+	return errors.Join(append(errs, k.m.Close(), k.peers.Close())...)
 }
 
 // kernelPair is a link's two sockets as the map knows them.
@@ -121,12 +134,22 @@ func (k *kernelRelay) join(client, server *net.TCPConn) (kernelPair, error) {
 		return kernelPair{}, err
 	}
 	kp := kernelPair{client: cc, server: sc}
-	if err := k.m.Update(cc, uint64(sfd), ebpf.UpdateNoExist); err != nil {
-		return kernelPair{}, fmt.Errorf("adding the server socket: %w", err)
+	steps := []struct {
+		m    *ebpf.Map
+		key  uint64
+		fd   int
+		what string
+	}{
+		{k.peers, cc, sfd, "the server socket as the client's peer"},
+		{k.peers, sc, cfd, "the client socket as the server's peer"},
+		{k.m, cc, cfd, "the client socket"}, // from here on each side relays
+		{k.m, sc, sfd, "the server socket"},
 	}
-	if err := k.m.Update(sc, uint64(cfd), ebpf.UpdateNoExist); err != nil {
-		_ = k.m.Delete(cc)
-		return kernelPair{}, fmt.Errorf("adding the client socket: %w", err)
+	for _, st := range steps {
+		if err := st.m.Update(st.key, uint64(st.fd), ebpf.UpdateNoExist); err != nil {
+			k.leave(kp)
+			return kernelPair{}, fmt.Errorf("adding %s: %w", st.what, err)
+		}
 	}
 	// Bytes that arrived before the join (a server's greeting) wait in the
 	// receive queue, and the parser only looks at it when more arrive.
@@ -192,6 +215,8 @@ func awaitEnd(c *net.TCPConn) error {
 func (k *kernelRelay) leave(kp kernelPair) {
 	_ = k.m.Delete(kp.client)
 	_ = k.m.Delete(kp.server)
+	_ = k.peers.Delete(kp.client)
+	_ = k.peers.Delete(kp.server)
 }
 
 // cookie returns the socket's cookie (its key in the map) and descriptor.
