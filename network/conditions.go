@@ -233,6 +233,12 @@ func (c Conditions) Describe() map[string]string {
 		m["network.idle_action"] = IdleReset
 	}
 	set("reset_after_bytes", c.ResetAfterBytes, c.ResetAfterBytes != 0)
+	// A relay asked for is part of the setup; the one that ran (which
+	// "auto" decides at start) is recorded by the runner under the same
+	// key.
+	if c.Relay != "" && c.Relay != RelayAuto {
+		m["network.relay"] = c.Relay
+	}
 	if len(c.RefuseNew) > 0 {
 		ws := make([]string, len(c.RefuseNew))
 		for i, w := range c.RefuseNew {
