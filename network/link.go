@@ -216,16 +216,19 @@ func (l *link) kernelBytes() (up, down int64) {
 // arrived on src into dst, so that the end of src (a FIN or a reset),
 // which the goroutines relay, cannot overtake data still in the kernel
 // relay's queue.
-func (l *link) drained(src, dst *net.TCPConn) {
+func (l *link) drained(src, dst *net.TCPConn, fin bool) {
 	if !l.kernel.Load() {
 		return
+	}
+	var finSeq uint64
+	if fin {
+		finSeq = 1
 	}
 	for deadline := time.Now().Add(drainWait); time.Now().Before(deadline); time.Sleep(50 * time.Microsecond) {
 		s, sok := readCounters(src)
 		d, dok := readCounters(dst)
-		// A FIN counts as a byte received; a reset does not, and a socket
-		// that was reset no longer answers.
-		if !sok || !dok || d.queued+1 >= s.received {
+		// A FIN counts as a byte received; a reset does not.
+		if !sok || !dok || d.queued+finSeq >= s.received {
 			return
 		}
 	}

@@ -136,10 +136,10 @@ func (pp *pipe) ended(err error) {
 	switch {
 	case !pp.l.live():
 	case errors.Is(err, io.EOF):
-		pp.l.drained(pp.src, pp.dst)
+		pp.l.drained(pp.src, pp.dst, true)
 		_ = pp.dst.CloseWrite()
 	default:
-		pp.l.drained(pp.src, pp.dst) // the bytes before a reset go first, as on the wire
+		pp.l.drained(pp.src, pp.dst, false) // the bytes before a reset go first, as on the wire
 		pp.l.abort(nil)
 	}
 }
