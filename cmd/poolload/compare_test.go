@@ -58,7 +58,7 @@ target:
     max_open: %d
     acquire_timeout: 1s
     operations: [{sql: "SELECT BENCHMARK(20000, MD5('poolload'))"}]
-load: {executor: constant-arrival-rate, rate: 1000, duration: 2s, pre_allocated_vus: 40}
+load: {executor: constant-arrival-rate, rate: 600, duration: 3s, pre_allocated_vus: 40}
 output: {interval: 250ms}
 `
 	var dirs []string
