@@ -143,6 +143,47 @@ output: {interval: 500ms}
 	}
 }
 
+// An HTTP target behind a link with nothing to delay: run as root (as make
+// test is), the kernel relays the keep-alive connections, and every
+// request of a client-first protocol gets its answer.
+func TestHTTPThroughTheKernelRelay(t *testing.T) {
+	addr := freeAddr(t)
+	t.Setenv("POOLDEMO", pooldemoBinary(t))
+	table := fmt.Sprintf("pl_relay_%d", time.Now().UnixNano()%1e9)
+	file := writeFile(t, "relay.yaml", fmt.Sprintf(`name: relay
+service: {run: "exec ${POOLDEMO} --addr %s --pool 4 --table %s --drop-table"}
+target:
+  driver: http
+  network: {}
+  http: {base_url: "http://%s", requests: [{path: /select}, {path: /list}]}
+load: {executor: constant-arrival-rate, rate: 200, duration: 1s, pre_allocated_vus: 10}
+output: {interval: 500ms}
+`, addr, table, addr))
+	out := t.TempDir()
+	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	rec, err := collector.Open(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := rec.Info.Windows[0].Totals
+	if tot.Iterations < 190 || tot.Errors != 0 {
+		t.Errorf("totals %+v: want ~200 requests, no error", tot)
+	}
+	var conns float64
+	for _, r := range rec.Series("default", 1) {
+		conns += r.Values["link_conns"]
+	}
+	if conns == 0 || conns > 10 {
+		t.Errorf("%v connections through the link: want a few, kept alive", conns)
+	}
+	if got := rec.Info.Target["network.relay"]; got != "kernel" && os.Geteuid() == 0 {
+		t.Errorf("network.relay %q, want kernel", got)
+	}
+}
+
 // validate shows the service poolload will run, the emulated link and each
 // variant's before step, touching nothing.
 func TestValidateShowsServiceAndLink(t *testing.T) {
