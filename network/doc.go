@@ -6,9 +6,9 @@
 // connections in a time window). It lets a cold pool's connection setup
 // cost and idle-connection deaths be reproduced on one host.
 //
-// A link with nothing to delay is relayed in the kernel (BPF sockmap) when
-// the kernel allows it, so that the proxy adds next to nothing; see
-// kernel_linux.go.
+// A link with nothing to delay can be relayed in the kernel instead (BPF
+// sockmap, Relay "auto" or "kernel"), which costs far less under heavy
+// load; see kernel_linux.go.
 //
 // Files: units.go (Bandwidth, ByteSize), conditions.go (the scenario
 // block), presets.go, proxy.go (listener, relay choice, janitor, stats),

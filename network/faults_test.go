@@ -27,7 +27,7 @@ func TestIdleReset(t *testing.T) {
 		c    Conditions
 	}{
 		{"direct", Conditions{ResetIdleAfter: ms(100)}},
-		{"direct, user relay", Conditions{ResetIdleAfter: ms(100), Relay: RelayUser}},
+		{"direct, kernel relay where allowed", Conditions{ResetIdleAfter: ms(100), Relay: RelayAuto}},
 		{"delayed", Conditions{ResetIdleAfter: ms(100), Latency: ms(1), IdleAction: IdleReset}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

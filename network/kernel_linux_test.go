@@ -37,13 +37,14 @@ func TestRelayChoice(t *testing.T) {
 		c    Conditions
 		want string
 	}{
-		{"zero link", Conditions{}, RelayKernel},
-		{"zero link with faults", Conditions{ResetIdleAfter: ms(100), RefuseNew: []Window{{From: ms(3.6e6), For: ms(1)}}}, RelayKernel},
-		{"same-host preset", Conditions{Preset: "same-host"}, RelayKernel},
+		{"zero link, default", Conditions{}, RelayUser},
+		{"zero link, auto", Conditions{Relay: RelayAuto}, RelayKernel},
+		{"zero link with faults", Conditions{Relay: RelayAuto, ResetIdleAfter: ms(100), RefuseNew: []Window{{From: ms(3.6e6), For: ms(1)}}}, RelayKernel},
+		{"same-host preset", Conditions{Relay: RelayKernel, Preset: "same-host"}, RelayKernel},
 		{"asked for user space", Conditions{Relay: RelayUser}, RelayUser},
-		{"latency", Conditions{Latency: ms(1)}, RelayUser},
-		{"one direction's bandwidth", Conditions{Down: &Direction{Bandwidth: 8e6}}, RelayUser},
-		{"reset_after_bytes counts bytes", Conditions{ResetAfterBytes: 1 << 20}, RelayUser},
+		{"latency", Conditions{Relay: RelayAuto, Latency: ms(1)}, RelayUser},
+		{"one direction's bandwidth", Conditions{Relay: RelayAuto, Down: &Direction{Bandwidth: 8e6}}, RelayUser},
+		{"reset_after_bytes counts bytes", Conditions{Relay: RelayAuto, ResetAfterBytes: 1 << 20}, RelayUser},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			noLeaks(t)
@@ -115,7 +116,7 @@ func TestKernelRelayOrderUnderBackpressure(t *testing.T) {
 			}
 		}
 	}
-	p := listen(t, server(t, source), Conditions{})
+	p := listen(t, server(t, source), Conditions{Relay: RelayKernel})
 	c := dial(t, p.Addr())
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	time.Sleep(50 * time.Millisecond) // let the buffers fill

@@ -23,7 +23,7 @@ func TestIntegrityAndHalfClose(t *testing.T) {
 		c    Conditions
 	}{
 		{"direct", Conditions{}},
-		{"direct, user relay", Conditions{Relay: RelayUser}},
+		{"direct, kernel relay where allowed", Conditions{Relay: RelayAuto}},
 		{"delayed with jitter", Conditions{Latency: ms(0.2), Jitter: ms(0.2)}},
 		{"up delayed only", Conditions{Up: &Direction{Latency: ms(0.5)}}},
 	} {

@@ -50,7 +50,7 @@ func (s *Scenario) startLink(ctx context.Context, p *Prepared, upstream string) 
 	p.Facts = r.Describe()
 	p.Facts["network.proxy"] = px.Addr()
 	// How the bytes were relayed is part of how the run was measured: the
-	// kernel adds next to nothing, the goroutines tens of microseconds.
+	// kernel and the goroutines add different costs (network/README.md).
 	p.Facts["network.relay"] = px.Relay()
 	if note := px.RelayNote(); note != "" {
 		p.Facts["network.relay"] += " (kernel relay unavailable: " + note + ")"

@@ -71,9 +71,14 @@ func serveResponder() {
 }
 
 type load struct {
-	rate, conns        int // rate and connections per path
+	rate, control      int // requests/s on the path under test (B) and on the control path (A)
+	conns              int // connections per path
 	warmBlocks, blocks int
 }
+
+// every is how many ticks make one control tick: the sender ticks at
+// rate+control and gives every every-th tick to the control path.
+func (l load) every() int { return (l.rate + l.control) / l.control }
 
 // path is one way to the responder (direct or via the proxy).
 type path struct {
@@ -89,15 +94,15 @@ type path struct {
 // (open model); one reader per connection records each round trip from its
 // actual send, since the sender's own lateness is common to both paths.
 func (l load) run(addrs [2]string) [2]*path {
-	period := time.Second / time.Duration(2*l.rate) // both paths' ticks
-	perConn := int(block/period)/(2*l.conns) + 2    // a connection's share of a block, rounded up
+	period := time.Second / time.Duration(l.rate+l.control) // both paths' ticks
+	perConn := int(block/period)/l.conns + 2                // at most a connection's share of a block
 	total := int(time.Duration(l.warmBlocks+l.blocks) * block / period)
 	t0 := time.Now()
 	var ps [2]*path
 	for k, addr := range addrs {
 		ps[k] = l.open(addr, t0, perConn)
 	}
-	send(ps, t0, period, total, l.warmBlocks)
+	send(ps, t0, period, total, l.warmBlocks, l.every())
 	deadline := time.Now().Add(time.Second) // responses missing by then are lost
 	for _, p := range ps {
 		for p.got.Load() < p.sent && time.Now().Before(deadline) {
@@ -137,16 +142,22 @@ func (l load) open(addr string, t0 time.Time, perConn int) *path {
 	return p
 }
 
-// send writes tick i to path i%2, round-robin over that path's
-// connections, so that both paths see the machine at the same instants.
-func send(ps [2]*path, t0 time.Time, period time.Duration, total, warmBlocks int) {
+// send writes every every-th tick to the control path A and the others to
+// path B, round-robin over each path's connections, so that both paths see
+// the machine at the same instants.
+func send(ps [2]*path, t0 time.Time, period time.Duration, total, warmBlocks, every int) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var b [frame]byte
+	var n [2]int // ticks so far per path, for the round robin
 	for i := range total {
 		at := time.Duration(i) * period
 		clock.WaitUntil(context.Background(), timer, t0, at)
-		p := ps[i%2]
+		k := 1
+		if i%every == 0 {
+			k = 0
+		}
+		p := ps[k]
 		tag := uint64(0)
 		if blk := int(at / block); blk >= warmBlocks {
 			tag = uint64(blk-warmBlocks) + 1
@@ -154,9 +165,10 @@ func send(ps [2]*path, t0 time.Time, period time.Duration, total, warmBlocks int
 		}
 		binary.LittleEndian.PutUint64(b[:], uint64(time.Since(t0)))
 		binary.LittleEndian.PutUint64(b[8:], tag)
-		if _, err := p.cs[(i/2)%len(p.cs)].Write(b[:]); err != nil {
+		if _, err := p.cs[n[k]%len(p.cs)].Write(b[:]); err != nil {
 			panic(err)
 		}
+		n[k]++
 	}
 }
 

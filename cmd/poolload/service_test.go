@@ -143,9 +143,9 @@ output: {interval: 500ms}
 	}
 }
 
-// An HTTP target behind a link with nothing to delay: run as root (as make
-// test is), the kernel relays the keep-alive connections, and every
-// request of a client-first protocol gets its answer.
+// An HTTP target behind a link with nothing to delay and relay: auto: run
+// as root (as make test is), the kernel relays the keep-alive connections,
+// and every request of a client-first protocol gets its answer.
 func TestHTTPThroughTheKernelRelay(t *testing.T) {
 	addr := freeAddr(t)
 	t.Setenv("POOLDEMO", pooldemoBinary(t))
@@ -154,7 +154,7 @@ func TestHTTPThroughTheKernelRelay(t *testing.T) {
 service: {run: "exec ${POOLDEMO} --addr %s --pool 4 --table %s --drop-table"}
 target:
   driver: http
-  network: {}
+  network: {relay: auto}
   http: {base_url: "http://%s", requests: [{path: /select}, {path: /list}]}
 load: {executor: constant-arrival-rate, rate: 200, duration: 1s, pre_allocated_vus: 10}
 output: {interval: 500ms}
