@@ -71,6 +71,11 @@ func redirectToPeer(mapFD int) asm.Instructions {
 func loadKernelRelay(verdictFor func(mapFD int) asm.Instructions) (*kernelRelay, error) {
 	spec := &ebpf.MapSpec{Type: ebpf.SockHash, KeySize: 8, ValueSize: 8, MaxEntries: kernelMapSize}
 	m, err := ebpf.NewMap(spec)
+	if errors.Is(err, unix.EPERM) {
+		// The library's own hint (MEMLOCK) is for kernels before 5.11;
+		// here the process simply lacks the right.
+		return nil, errors.New("loading BPF programs needs root, or CAP_BPF and CAP_NET_ADMIN")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("creating the sockhash: %w", err)
 	}

@@ -170,14 +170,14 @@ func (p *Proxy) Stats() Stats {
 // bytes totals the bytes delivered each way, asking the sockets of the
 // links the kernel relays now.
 func (p *Proxy) bytes() (up, down int64) {
+	if p.kr == nil { // the goroutines count every byte as they deliver it
+		return p.bytesUp.Load(), p.bytesDown.Load()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.bytesMu.Lock()
 	defer p.bytesMu.Unlock()
 	up, down = p.bytesUp.Load(), p.bytesDown.Load()
-	if p.kr == nil {
-		return up, down
-	}
 	for l := range p.links {
 		if l.kernel.Load() && !l.settled {
 			u, d := l.kernelBytes()
