@@ -32,35 +32,14 @@ func linkScenario() *Scenario {
 // With 1 ms each way a warm SELECT 1 waits one round trip, 2–2.5 ms; a new
 // connection's handshake (server greeting, auth) takes at least two.
 func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	s := linkScenario()
-	// Outside load (other packages' tests, -race) only ever adds time, so
-	// the better of two repetitions is the fair reading of each path.
-	s.Repeat = 2
-	s.Load.Rate = 400 // an idle VM wakes slowly: at 100/s a direct SELECT 1 waits 0.3–0.4 ms
-	rec, err := runScenario(t, ctx, s)
-	if err != nil {
-		t.Fatal(err)
+	// A busy machine only ever adds time, so a late reading is taken
+	// again once; too little is a bug and fails at once.
+	rec, p50, added := linkAdds(t, ctx)
+	if added > 2400*time.Microsecond {
+		rec, p50, added = linkAdds(t, ctx)
 	}
-	base := linkScenario()
-	base.Load.Rate = s.Load.Rate
-	base.Target.Network = nil
-	base.Variants = base.Variants[1:]
-	base.Repeat = 2
-	direct, err := runScenario(t, ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	best := func(rec *collector.Record) time.Duration {
-		p50 := time.Hour
-		for rep := 1; rep <= 2; rep++ {
-			p50 = min(p50, time.Duration(rec.Merged("warm", rep, collector.Wait).ValueAtQuantile(50)))
-		}
-		return p50
-	}
-	p50, added := best(rec), best(rec)-best(direct)
-	t.Logf("warm wait p50 %v through the link, %v added to the direct path's", p50, added)
 	// The link adds one 2 ms round trip; the proxy's own share must stay
 	// small whatever the machine's load.
 	if added < 1900*time.Microsecond || added > 2400*time.Microsecond {
@@ -97,6 +76,41 @@ func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
 	if conns == 0 {
 		t.Error("link_conns counted no connection through the link in the cold window")
 	}
+}
+
+// linkAdds runs linkScenario at 400/s and the same load on the direct
+// path, and returns the linked record, its warm wait p50 and what the link
+// added to the direct path's.
+func linkAdds(t *testing.T, ctx context.Context) (*collector.Record, time.Duration, time.Duration) {
+	t.Helper()
+	s := linkScenario()
+	// Outside load (other packages' tests, -race) only ever adds time, so
+	// the better of two repetitions is the fair reading of each path.
+	s.Repeat = 2
+	s.Load.Rate = 400 // an idle VM wakes slowly: at 100/s a direct SELECT 1 waits 0.3–0.4 ms
+	rec, err := runScenario(t, ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := linkScenario()
+	base.Load.Rate = s.Load.Rate
+	base.Target.Network = nil
+	base.Variants = base.Variants[1:]
+	base.Repeat = 2
+	direct, err := runScenario(t, ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := func(rec *collector.Record) time.Duration {
+		p50 := time.Hour
+		for rep := 1; rep <= 2; rep++ {
+			p50 = min(p50, time.Duration(rec.Merged("warm", rep, collector.Wait).ValueAtQuantile(50)))
+		}
+		return p50
+	}
+	p50, added := best(rec), best(rec)-best(direct)
+	t.Logf("warm wait p50 %v through the link, %v added to the direct path's", p50, added)
+	return rec, p50, added
 }
 
 // The link is closed and its port released when the run ends, also when
