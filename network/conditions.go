@@ -50,12 +50,12 @@ type Conditions struct {
 	// new connection is accepted and reset at once.
 	RefuseNew []Window `yaml:"refuse_new" json:"refuse_new,omitempty"`
 	// Relay says who copies the bytes of a link that has nothing to delay
-	// (no latency, jitter, bandwidth or reset_after_bytes): "user"
-	// (default) the proxy's goroutines; "auto" the kernel (BPF sockmap)
-	// when it can be had, else the goroutines; "kernel" the kernel or a
-	// failure at start. The kernel relay is cheaper at the median under
-	// heavy load but was seen to stall a link for ~200 ms now and then
-	// (network/README.md), so it is not the default.
+	// (no latency, jitter, bandwidth or reset_after_bytes): "auto"
+	// (default) the kernel (BPF sockmap) when it can be had, else the
+	// proxy's goroutines; "user" the goroutines; "kernel" the kernel or a
+	// failure at start. The kernel relay adds about half what the
+	// goroutines add at p99 (network/README.md) but needs root, or
+	// CAP_BPF and CAP_NET_ADMIN.
 	Relay string `yaml:"relay" json:"relay,omitempty"`
 }
 
@@ -147,7 +147,7 @@ func validateRelay(errs map[string]string, c *Conditions) {
 func (c Conditions) kernelRelayable() bool {
 	zero := func(d *Direction) bool { return d == nil || *d == Direction{} }
 	return c.Latency == 0 && c.Jitter == 0 && c.Bandwidth == 0 && zero(c.Up) && zero(c.Down) &&
-		c.ResetAfterBytes == 0 && (c.Relay == RelayAuto || c.Relay == RelayKernel)
+		c.ResetAfterBytes == 0 && c.Relay != RelayUser
 }
 
 func validateDir(errs map[string]string, prefix string, d Direction) {
@@ -238,7 +238,7 @@ func (c Conditions) Describe() map[string]string {
 	// A relay asked for is part of the setup; the one that ran (which
 	// "auto" decides at start) is recorded by the runner under the same
 	// key.
-	if c.Relay != "" && c.Relay != RelayUser {
+	if c.Relay != "" && c.Relay != RelayAuto {
 		m["network.relay"] = c.Relay
 	}
 	if len(c.RefuseNew) > 0 {

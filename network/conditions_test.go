@@ -84,11 +84,11 @@ func TestDescribe(t *testing.T) {
 	if got := c.Describe(); !maps.Equal(got, want) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}
-	if got := (Conditions{Relay: RelayUser}).Describe(); len(got) != 0 {
+	if got := (Conditions{Relay: RelayAuto}).Describe(); len(got) != 0 {
 		t.Errorf("empty conditions described as %v", got)
 	}
-	if got := (Conditions{Relay: RelayAuto}).Describe(); got["network.relay"] != "auto" {
-		t.Errorf("relay auto described as %v", got)
+	if got := (Conditions{Relay: RelayUser}).Describe(); got["network.relay"] != "user" {
+		t.Errorf("relay user described as %v", got)
 	}
 	// Resolved, the directions that only repeat the top level are left out.
 	r, err := Conditions{Preset: "cross-zone", Down: &Direction{Bandwidth: 100e6}}.Resolved()

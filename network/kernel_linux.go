@@ -19,8 +19,8 @@ import (
 // the receiving socket's cookie. The proxy's goroutines then wake only for
 // the end of a stream, and a round trip costs no user-space hop: a
 // goroutine relay adds two scheduler wake-ups per round trip, which on a
-// small shared machine is most of a 50 µs budget at the median and far
-// more at p99.
+// small shared machine is about the whole 50 µs budget at p99, twice what
+// the kernel's worker hand-off adds (network/README.md).
 //
 // The goroutines never read a kernel-relayed socket; they only wait for
 // its end (FIN or reset) and pass it on, as they do for a user-relayed

@@ -37,7 +37,7 @@ func TestRelayChoice(t *testing.T) {
 		c    Conditions
 		want string
 	}{
-		{"zero link, default", Conditions{}, RelayUser},
+		{"zero link, default", Conditions{}, RelayKernel},
 		{"zero link, auto", Conditions{Relay: RelayAuto}, RelayKernel},
 		{"zero link with faults", Conditions{Relay: RelayAuto, ResetIdleAfter: ms(100), RefuseNew: []Window{{From: ms(3.6e6), For: ms(1)}}}, RelayKernel},
 		{"same-host preset", Conditions{Relay: RelayKernel, Preset: "same-host"}, RelayKernel},

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -166,10 +167,10 @@ func TestLinkValidation(t *testing.T) {
 // bad_connection.
 func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 	for _, tc := range []struct{ liveness, relay string }{
-		{"true", network.RelayAuto}, {"false", network.RelayAuto}, {"true", network.RelayUser},
+		{"true", ""}, {"false", ""}, {"true", network.RelayUser}, // "": the default, auto
 	} {
 		liveness := tc.liveness
-		t.Run("checkConnLiveness="+liveness+",relay="+tc.relay, func(t *testing.T) {
+		t.Run("checkConnLiveness="+liveness+",relay="+cmp.Or(tc.relay, "default"), func(t *testing.T) {
 			ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
 			s := linkScenario()
 			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300), Relay: tc.relay}
@@ -202,10 +203,7 @@ func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 			// Run as root (as make test is), a link with nothing to delay
 			// is relayed by the kernel: MySQL's greeting, TLS-less auth and
 			// queries all pass through the sockmap.
-			want := tc.relay
-			if want == network.RelayAuto {
-				want = network.RelayKernel
-			}
+			want := cmp.Or(tc.relay, network.RelayKernel)
 			if got := rec.Info.Target["network.relay"]; got != want && os.Geteuid() == 0 {
 				t.Errorf("network.relay %q, want %q", got, want)
 			}

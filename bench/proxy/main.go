@@ -70,8 +70,8 @@ type session struct {
 
 var sessions = []session{
 	{"aa", "A/A: direct vs direct (the bench's noise floor)", nil},
-	{"kernel", "kernel relay: direct vs proxy with Relay: auto", &network.Conditions{Relay: network.RelayAuto}},
-	{"user", "user relay: direct vs proxy with Conditions{} (the default)", &network.Conditions{}},
+	{"kernel", "kernel relay: direct vs proxy with Conditions{} (the default: auto)", &network.Conditions{}},
+	{"user", "user relay: direct vs proxy with Relay: user (where BPF is not allowed)", &network.Conditions{Relay: network.RelayUser}},
 }
 
 // result is what a session leaves for the summary.
