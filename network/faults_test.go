@@ -26,8 +26,8 @@ func TestIdleReset(t *testing.T) {
 		name string
 		c    Conditions
 	}{
-		{"direct", Conditions{ResetIdleAfter: ms(100)}},
-		{"direct, kernel relay where allowed", Conditions{ResetIdleAfter: ms(100), Relay: RelayAuto}},
+		{"direct, goroutines", Conditions{ResetIdleAfter: ms(100), Relay: RelayUser}},
+		{"direct, the default: the kernel where allowed", Conditions{ResetIdleAfter: ms(100)}},
 		{"delayed", Conditions{ResetIdleAfter: ms(100), Latency: ms(1), IdleAction: IdleReset}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

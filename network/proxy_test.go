@@ -22,8 +22,8 @@ func TestIntegrityAndHalfClose(t *testing.T) {
 		name string
 		c    Conditions
 	}{
-		{"direct", Conditions{}},
-		{"direct, kernel relay where allowed", Conditions{Relay: RelayAuto}},
+		{"direct, goroutines", Conditions{Relay: RelayUser}},
+		{"direct, the default: the kernel where allowed", Conditions{}},
 		{"delayed with jitter", Conditions{Latency: ms(0.2), Jitter: ms(0.2)}},
 		{"up delayed only", Conditions{Up: &Direction{Latency: ms(0.5)}}},
 	} {
@@ -66,22 +66,27 @@ func TestLatency(t *testing.T) {
 	}
 }
 
-// A zero-condition proxy should cost about two extra loopback hops.
+// A zero-condition proxy should cost about two extra loopback hops, by
+// either relay.
 func TestZeroConditionsOverhead(t *testing.T) {
-	noLeaks(t)
-	up := server(t, echo)
-	p := listen(t, up, Conditions{})
-	direct, proxied := dial(t, up), dial(t, p.Addr())
-	roundTrips(t, direct, 50)
-	roundTrips(t, proxied, 50)
-	var base, via time.Duration
-	settle(100*time.Microsecond, func() time.Duration {
-		base, via = roundTrips(t, direct, 300), roundTrips(t, proxied, 300)
-		return via - base
-	})
-	t.Logf("median round trip: direct %v, through the proxy %v", base, via)
-	if via-base > 100*time.Microsecond {
-		t.Errorf("proxy adds %v to the median round trip, want < 100µs", via-base)
+	for _, relay := range []string{RelayUser, RelayAuto} {
+		t.Run(relay, func(t *testing.T) {
+			noLeaks(t)
+			up := server(t, echo)
+			p := listen(t, up, Conditions{Relay: relay})
+			direct, proxied := dial(t, up), dial(t, p.Addr())
+			roundTrips(t, direct, 50)
+			roundTrips(t, proxied, 50)
+			var base, via time.Duration
+			settle(100*time.Microsecond, func() time.Duration {
+				base, via = roundTrips(t, direct, 300), roundTrips(t, proxied, 300)
+				return via - base
+			})
+			t.Logf("median round trip: direct %v, through the %s relay %v", base, p.Relay(), via)
+			if via-base > 100*time.Microsecond {
+				t.Errorf("the %s relay adds %v to the median round trip, want < 100µs", p.Relay(), via-base)
+			}
+		})
 	}
 }
 
