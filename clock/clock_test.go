@@ -64,12 +64,16 @@ func TestWaitingLeavesTheNetworkPolled(t *testing.T) {
 		t.Skip("timing test")
 	}
 	addr := echoServer(t)
-	// A busy machine only adds time: a slow reading is taken once more.
-	if p99 := tickAndEcho(t, addr); p99 > 250*time.Microsecond {
-		if p99 = tickAndEcho(t, addr); p99 > 250*time.Microsecond {
-			t.Errorf("round trip p99 %v beside a schedule of 20 000 ticks/s: want < 250 µs (is the network poller starved?)", p99)
+	// A busy machine only adds time, so a slow reading is taken again (make
+	// test runs this package alone; beside other packages' tests a reading
+	// can exceed the bound without any starvation).
+	var p99 time.Duration
+	for range 3 {
+		if p99 = tickAndEcho(t, addr); p99 <= 250*time.Microsecond {
+			return
 		}
 	}
+	t.Errorf("round trip p99 %v beside a schedule of 20 000 ticks/s: want < 250 µs (is the network poller starved?)", p99)
 }
 
 // tickAndEcho runs the schedule and returns the round trips' p99.
