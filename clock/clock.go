@@ -18,7 +18,7 @@ import (
 // µs), and spins for what is left. The sleep stops a tenth of the wait
 // short, between 10 and 40 µs: a thread woken from an idle vCPU here is
 // often 30–50 µs late, so a low rate gains from the longer spin (lag p50
-// at 800/s: ~15 µs against ~40 µs), while a fast schedule must not spend
+// at 800/s: ~27 µs against ~38 µs), while a fast schedule must not spend
 // its processor spinning (below).
 //
 // The spin must not call runtime.Gosched. A yielded goroutine goes to the
