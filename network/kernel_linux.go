@@ -171,17 +171,7 @@ func (k *kernelRelay) join(client, server *net.TCPConn) (kernelPair, error) {
 }
 
 func setRcvLowat(c *net.TCPConn) error {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(f uintptr) {
-		serr = unix.SetsockoptInt(int(f), unix.SOL_SOCKET, unix.SO_RCVLOWAT, 1)
-	}); err != nil {
-		return err
-	}
-	return serr
+	return withFD(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVLOWAT, 1) })
 }
 
 // awaitEnd waits, without reading, until the peer of c has closed its
@@ -226,21 +216,13 @@ func (k *kernelRelay) leave(kp kernelPair) {
 
 // cookie returns the socket's cookie (its key in the map) and descriptor.
 // The descriptor is only read while the map takes its reference.
-func cookie(c *net.TCPConn) (uint64, int, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return 0, 0, err
-	}
-	var ck uint64
-	var fd int
-	var gerr error
-	if err := rc.Control(func(f uintptr) {
-		fd = int(f)
-		ck, gerr = unix.GetsockoptUint64(fd, unix.SOL_SOCKET, unix.SO_COOKIE)
-	}); err != nil {
-		return 0, 0, err
-	}
-	return ck, fd, gerr
+func cookie(c *net.TCPConn) (ck uint64, fd int, err error) {
+	err = withFD(c, func(f int) error {
+		fd = f
+		ck, err = unix.GetsockoptUint64(f, unix.SOL_SOCKET, unix.SO_COOKIE)
+		return err
+	})
+	return ck, fd, err
 }
 
 // tcpCounters are what the kernel knows of one socket's traffic.
@@ -260,15 +242,11 @@ const (
 )
 
 func readCounters(c *net.TCPConn) (tcpCounters, bool) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return tcpCounters{}, false
-	}
 	var info *unix.TCPInfo
-	var gerr error
-	if err := rc.Control(func(f uintptr) {
-		info, gerr = unix.GetsockoptTCPInfo(int(f), unix.IPPROTO_TCP, unix.TCP_INFO)
-	}); err != nil || gerr != nil {
+	if err := withFD(c, func(fd int) (err error) {
+		info, err = unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		return err
+	}); err != nil {
 		return tcpCounters{}, false
 	}
 	notSent := uint64(info.Notsent_bytes)

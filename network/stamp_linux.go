@@ -34,14 +34,11 @@ type stampedReader struct {
 // newStampedReader returns nil when the socket cannot time-stamp; the
 // caller then reads plainly and stamps chunks when it reads them.
 func newStampedReader(c *net.TCPConn) *stampedReader {
-	rc, err := c.SyscallConn()
-	if err != nil {
+	if withFD(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) }) != nil {
 		return nil
 	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}); err != nil || serr != nil {
+	rc, err := c.SyscallConn()
+	if err != nil {
 		return nil
 	}
 	r := &stampedReader{rc: rc}

@@ -41,6 +41,25 @@ func runSummary(t *testing.T, name, body string) *analysis.Summary {
 	return readSummary(t, out)
 }
 
+// runRecord runs the scenario in file quietly, without plots, and opens
+// the run record it leaves; any exit but 0 fails the test.
+func runRecord(t *testing.T, file string) *collector.Record {
+	t.Helper()
+	out := t.TempDir()
+	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
+		t.Fatalf("run %s: exit %d\n%s\n%s", file, code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one run record under %s, got %v", out, dirs)
+	}
+	rec, err := collector.Open(dirs[0])
+	if err != nil {
+		t.Fatalf("the record does not read back: %v", err)
+	}
+	return rec
+}
+
 // readSummary reads summary.json of the one run record under out.
 func readSummary(t *testing.T, out string) *analysis.Summary {
 	t.Helper()

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/poolload/poolload/collector"
 )
 
 var pooldemo struct {
@@ -86,16 +84,7 @@ target: {driver: http, http: {base_url: "http://%s", timeout: 1s, requests: [{pa
 load: {executor: constant-arrival-rate, rate: 50, duration: 3s, pre_allocated_vus: 10}
 output: {interval: 500ms}
 `, addr, table, addr))
-	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
-	}
-	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
-	rec, err := collector.Open(dirs[0])
-	if err != nil {
-		t.Fatalf("the record does not read back: %v", err)
-	}
+	rec := runRecord(t, file)
 	tot := rec.Info.Windows[0].Totals
 	if tot.ErrorsBy["connect_refused"] == 0 || tot.Iterations-tot.Errors == 0 {
 		t.Errorf("totals %+v: want successes, then connect_refused errors", tot)
@@ -120,15 +109,7 @@ target:
 load: {executor: constant-arrival-rate, rate: 50, duration: 1s, pre_allocated_vus: 5}
 output: {interval: 500ms}
 `, addr, table, addr))
-	out := t.TempDir()
-	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
-	}
-	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
-	rec, err := collector.Open(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := runRecord(t, file)
 	rows := rec.Series("default", 1)
 	if len(rows) == 0 {
 		t.Fatal("no rows")
@@ -159,15 +140,7 @@ target:
 load: {executor: constant-arrival-rate, rate: 200, duration: 1s, pre_allocated_vus: 10}
 output: {interval: 500ms}
 `, addr, table, addr))
-	out := t.TempDir()
-	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
-	}
-	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
-	rec, err := collector.Open(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := runRecord(t, file)
 	tot := rec.Info.Windows[0].Totals
 	if tot.Iterations < 190 || tot.Errors != 0 {
 		t.Errorf("totals %+v: want ~200 requests, no error", tot)
