@@ -6,7 +6,6 @@ package clock
 import (
 	"context"
 	"runtime"
-	"syscall"
 	"time"
 )
 
@@ -37,8 +36,6 @@ const (
 	coarseMargin = 1500 * time.Microsecond // timer sleeps end this early
 	minSpin      = 10 * time.Microsecond   // nanosleeps end this early,
 	maxSpin      = 40 * time.Microsecond   // ... up to this for a long wait
-	// prSetTimerSlack is PR_SET_TIMERSLACK (linux/prctl.h).
-	prSetTimerSlack = 29
 )
 
 // WaitUntil blocks until time.Since(t0) >= at or ctx is done, and says
@@ -65,15 +62,7 @@ func WaitUntil(ctx context.Context, timer *time.Timer, t0 time.Time, at time.Dur
 			if ctx.Err() != nil {
 				return false
 			}
-			// The thread's timer slack (50µs by default) would let the
-			// kernel end the sleep that much late. It is per thread, so
-			// it is lowered for this sleep only: left at 1 ns, every
-			// timed wait of the runtime on the thread becomes precise,
-			// and that cost high rates ms of lag at p99 (bench/harness).
-			_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
-			ts := syscall.NsecToTimespec(int64(left - spin))
-			_ = syscall.Nanosleep(&ts, nil)                                        // EINTR only shortens the sleep
-			_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 0, 0) // 0: the default
+			sleep(left - spin)
 			slept = true
 		case slept: // spin: see above
 		default:

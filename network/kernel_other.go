@@ -29,3 +29,4 @@ func (k *kernelRelay) join(_, _ *net.TCPConn) (kernelPair, error) {
 }
 func (k *kernelRelay) leave(kernelPair)             {}
 func readCounters(*net.TCPConn) (tcpCounters, bool) { return tcpCounters{}, false }
+func awaitEnd(*net.TCPConn) error                   { return errors.ErrUnsupported }
