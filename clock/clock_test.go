@@ -64,16 +64,14 @@ func TestWaitingLeavesTheNetworkPolled(t *testing.T) {
 		t.Skip("timing test")
 	}
 	addr := echoServer(t)
-	// A busy machine only adds time, so a slow reading is taken again (make
-	// test runs this package alone; beside other packages' tests a reading
-	// can exceed the bound without any starvation).
-	var p99 time.Duration
-	for range 3 {
-		if p99 = tickAndEcho(t, addr); p99 <= 250*time.Microsecond {
-			return
-		}
+	bound := 250 * time.Microsecond
+	p99, noisy := Settle(bound, 20*time.Second, func() time.Duration { return tickAndEcho(t, addr) })
+	switch {
+	case noisy:
+		t.Skipf("the host stole over %.0f%% of the CPU time during every reading (last p99 %v): no judgement possible", NoisyShare*100, p99)
+	case p99 > bound:
+		t.Errorf("round trip p99 %v beside a schedule of 20 000 ticks/s: want < %v (is the network poller starved?)", p99, bound)
 	}
-	t.Errorf("round trip p99 %v beside a schedule of 20 000 ticks/s: want < 250 µs (is the network poller starved?)", p99)
 }
 
 // tickAndEcho runs the schedule and returns the round trips' p99.
@@ -138,4 +136,27 @@ func echoServer(t *testing.T) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// Settle stops at the first reading in bound, and gives up after three
+// late readings on a quiet machine. (A starved one cannot be staged here.)
+func TestSettle(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		readings []time.Duration
+		want     time.Duration
+		calls    int
+	}{
+		{"first in bound", []time.Duration{5, 9}, 5, 1},
+		{"late, then in bound", []time.Duration{20, 30, 7}, 7, 3},
+		{"late three times", []time.Duration{20, 30, 40, 1}, 40, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			d, noisy := Settle(10, time.Minute, func() time.Duration { calls++; return tc.readings[calls-1] })
+			if d != tc.want || calls != tc.calls || noisy {
+				t.Errorf("Settle = %v, noisy %v after %d readings; want %v after %d", d, noisy, calls, tc.want, tc.calls)
+			}
+		})
+	}
 }

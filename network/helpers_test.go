@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolload/poolload/clock"
 	"github.com/poolload/poolload/driver"
 )
 
@@ -139,16 +140,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func ms(f float64) driver.Duration { return driver.Duration(f * float64(time.Millisecond)) }
 
-// settle takes up to three readings of measure and returns the first not
-// above hi, or the last. Outside load (a busy CI machine, the race
-// detector) only ever makes a reading late, so a late one is taken again;
-// an early one is a bug and is returned at once for the caller to fail.
-func settle(hi time.Duration, measure func() time.Duration) time.Duration {
-	var d time.Duration
-	for range 3 {
-		if d = measure(); d <= hi {
-			return d
-		}
+// settle takes readings of measure until one is not above hi
+// (clock.Settle) and returns it, or the last. An early reading is a bug and
+// is returned at once for the caller to fail; late ones taken only while
+// the host starved the VM skip the test, saying so.
+func settle(t *testing.T, hi time.Duration, measure func() time.Duration) time.Duration {
+	t.Helper()
+	d, noisy := clock.Settle(hi, 10*time.Second, measure)
+	if noisy {
+		t.Skipf("the host stole over %.0f%% of the CPU time during every reading (last %v, bound %v): no judgement possible", clock.NoisyShare*100, d, hi)
 	}
 	return d
 }

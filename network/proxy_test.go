@@ -60,7 +60,7 @@ func TestLatency(t *testing.T) {
 	p := listen(t, server(t, echo), Conditions{Latency: ms(1)})
 	c := dial(t, p.Addr())
 	roundTrips(t, c, 1) // the first one carries the handshake delay
-	rtt := settle(2600*time.Microsecond, func() time.Duration { return roundTrips(t, c, 50) })
+	rtt := settle(t, 2600*time.Microsecond, func() time.Duration { return roundTrips(t, c, 50) })
 	if rtt < 2*time.Millisecond || rtt > 2600*time.Microsecond {
 		t.Errorf("median round trip %v with 1ms each way, want 2ms–2.6ms", rtt)
 	}
@@ -78,7 +78,7 @@ func TestZeroConditionsOverhead(t *testing.T) {
 			roundTrips(t, direct, 50)
 			roundTrips(t, proxied, 50)
 			var base, via time.Duration
-			settle(100*time.Microsecond, func() time.Duration {
+			settle(t, 100*time.Microsecond, func() time.Duration {
 				base, via = roundTrips(t, direct, 300), roundTrips(t, proxied, 300)
 				return via - base
 			})
@@ -110,7 +110,7 @@ func TestHandshakeDelay(t *testing.T) {
 		slices.Sort(d)
 		return d[len(d)/2]
 	}
-	if m := settle(5500*time.Microsecond, greeting); m < 4*time.Millisecond || m > 5500*time.Microsecond {
+	if m := settle(t, 5500*time.Microsecond, greeting); m < 4*time.Millisecond || m > 5500*time.Microsecond {
 		t.Errorf("median greeting after %v, want ~4ms (2 RTT)", m)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolload/poolload/clock"
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/mysql"
@@ -33,13 +34,17 @@ func linkScenario() *Scenario {
 // With 1 ms each way a warm SELECT 1 waits one round trip, 2–2.5 ms; a new
 // connection's handshake (server greeting, auth) takes at least two.
 func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	// A busy machine only ever adds time, so a late reading is taken
-	// again once; too little is a bug and fails at once.
-	rec, p50, added := linkAdds(t, ctx)
-	if added > 2400*time.Microsecond {
+	// again (clock.Settle); too little is a bug and fails at once.
+	var rec *collector.Record
+	var p50, added time.Duration
+	if _, noisy := clock.Settle(2400*time.Microsecond, 30*time.Second, func() time.Duration {
 		rec, p50, added = linkAdds(t, ctx)
+		return added
+	}); noisy {
+		t.Skipf("the host stole over %.0f%% of the CPU time during every reading (the link added %v): no judgement possible", clock.NoisyShare*100, added)
 	}
 	// The link adds one 2 ms round trip; the proxy's own share must stay
 	// small whatever the machine's load.
