@@ -248,8 +248,9 @@ const drainWait = 200 * time.Millisecond
 func (l *link) connect() *net.TCPConn {
 	p := l.p
 	if p.handshake > 0 {
-		t := newStoppedTimer()
-		if !clock.WaitUntil(l.ctx, t, p.t0, l.born+p.handshake) {
+		wait := clock.NewWaiter()
+		defer wait.Close()
+		if !wait.Until(l.ctx, p.t0, l.born+p.handshake) {
 			return nil
 		}
 	}
@@ -268,11 +269,4 @@ func (l *link) connect() *net.TCPConn {
 	}
 	l.server = tc
 	return tc
-}
-
-// newStoppedTimer returns a timer in the state clock.WaitUntil expects.
-func newStoppedTimer() *time.Timer {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return t
 }

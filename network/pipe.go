@@ -247,10 +247,11 @@ func (pp *pipe) due(now time.Duration, n int) time.Duration {
 
 // write waits for each chunk's due time, then delivers it.
 func (pp *pipe) write() {
-	timer := newStoppedTimer()
+	wait := clock.NewWaiter()
+	defer wait.Close()
 	l := pp.l
 	for c := range pp.ch {
-		if !clock.WaitUntil(l.ctx, timer, l.p.t0, c.due) {
+		if !wait.Until(l.ctx, l.p.t0, c.due) {
 			return // aborted: send gives up too, the queue is garbage
 		}
 		if !pp.apply(c) {

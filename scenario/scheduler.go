@@ -141,14 +141,14 @@ func (w *Window) Run(ctx context.Context) bool {
 
 // loop is the scheduler proper.
 func (w *Window) loop(ctx context.Context) bool {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	wait := clock.NewWaiter()
+	defer wait.Close()
 	for i := int64(0); ; i++ {
 		at, ok := w.Schedule.At(i)
 		if !ok {
 			return true
 		}
-		if !clock.WaitUntil(ctx, timer, w.t0, at) {
+		if !wait.Until(ctx, w.t0, at) {
 			return false
 		}
 		if v := w.takeIdle(); v != nil {

@@ -146,13 +146,13 @@ func (l load) open(addr string, t0 time.Time, perConn int) *path {
 // path B, round-robin over each path's connections, so that both paths see
 // the machine at the same instants.
 func send(ps [2]*path, t0 time.Time, period time.Duration, total, warmBlocks, every int) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	wait := clock.NewWaiter()
+	defer wait.Close()
 	var b [frame]byte
 	var n [2]int // ticks so far per path, for the round robin
 	for i := range total {
 		at := time.Duration(i) * period
-		clock.WaitUntil(context.Background(), timer, t0, at)
+		wait.Until(context.Background(), t0, at)
 		k := 1
 		if i%every == 0 {
 			k = 0

@@ -1,4 +1,8 @@
-package clock
+// Package clocktest helps tests that time things to the microsecond judge
+// what they measure fairly on a shared 2-vCPU VM: against a baseline taken
+// in the same run, taken again when outside load made a reading late, and
+// not at all when the hypervisor starved the machine through every reading.
+package clocktest
 
 import (
 	"bufio"
@@ -6,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"testing"
 	"time"
 )
 
@@ -69,25 +74,43 @@ func stolen() (time.Duration, bool) {
 	return time.Duration(ticks) * stealTick, true
 }
 
-// Settle takes readings of measure until one is at most bound and returns
-// the last. Outside load only ever makes a reading late, so a late one is
-// taken again: up to three times on a quiet machine, and for as long as
-// patience allows while the host steals more than NoisyShare of the CPU
-// time. noisy reports that every late reading was taken on a starved VM,
-// so that a test can say so instead of failing on its host's account.
-func Settle(bound, patience time.Duration, measure func() time.Duration) (d time.Duration, noisy bool) {
+// Judge takes readings of measure until ok accepts one, and returns the
+// last. Outside load (other tests, the race detector, a busy host) only
+// ever makes a reading worse than the code under test would make it, so a
+// rejected one is taken again: up to three times on a quiet machine, and
+// for as long as patience allows while the host steals more than
+// NoisyShare of the CPU time. noisy reports that every rejected reading
+// was taken on a starved VM, so that a test can say so and skip instead of
+// failing on its host's account.
+func Judge[R any](patience time.Duration, measure func() R, ok func(R) bool) (r R, pass, noisy bool) {
 	deadline := time.Now().Add(patience)
 	quiet := 0
 	for {
 		m := StartSteal()
-		if d = measure(); d <= bound {
-			return d, false
+		if r = measure(); ok(r) {
+			return r, true, false
 		}
 		if m.Share() <= NoisyShare {
 			quiet++
 		}
 		if quiet >= 3 || time.Now().After(deadline) {
-			return d, quiet == 0
+			return r, false, quiet == 0
 		}
 	}
+}
+
+// Require is Judge for a test: it fails t with what(r) when no reading
+// passed on a quiet machine, and skips t saying why when the host starved
+// every one.
+func Require[R any](t testing.TB, patience time.Duration, measure func() R, ok func(R) bool, what func(R) string) R {
+	t.Helper()
+	r, pass, noisy := Judge(patience, measure, ok)
+	switch {
+	case pass:
+	case noisy:
+		t.Skipf("the host stole over %.0f%% of the CPU time during every reading, so no judgement is possible: %s", NoisyShare*100, what(r))
+	default:
+		t.Errorf("%s", what(r))
+	}
+	return r
 }
