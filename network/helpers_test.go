@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolload/poolload/clock"
+	"github.com/poolload/poolload/clock/clocktest"
 	"github.com/poolload/poolload/driver"
 )
 
@@ -140,15 +140,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func ms(f float64) driver.Duration { return driver.Duration(f * float64(time.Millisecond)) }
 
-// settle takes readings of measure until one is not above hi
-// (clock.Settle) and returns it, or the last. An early reading is a bug and
-// is returned at once for the caller to fail; late ones taken only while
-// the host starved the VM skip the test, saying so.
-func settle(t *testing.T, hi time.Duration, measure func() time.Duration) time.Duration {
+// paths are the median round trips of connections timed in turns.
+type paths []time.Duration
+
+// interleaved times n round trips on each connection, taking turns one
+// round trip at a time so that every path meets the machine in the same
+// state, and returns each one's median.
+func interleaved(t *testing.T, n int, cs ...net.Conn) paths {
 	t.Helper()
-	d, noisy := clock.Settle(hi, 10*time.Second, measure)
-	if noisy {
-		t.Skipf("the host stole over %.0f%% of the CPU time during every reading (last %v, bound %v): no judgement possible", clock.NoisyShare*100, d, hi)
+	d := make([][]time.Duration, len(cs))
+	for range n {
+		for i, c := range cs {
+			d[i] = append(d[i], roundTrips(t, c, 1))
+		}
 	}
-	return d
+	out := make(paths, len(cs))
+	for i := range d {
+		out[i] = median(d[i])
+	}
+	return out
+}
+
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+// judge takes readings until ok accepts one (clocktest.Require): outside
+// load only ever makes a reading worse, so a rejected one is taken again,
+// and the test skips, saying why, if the host starved every reading.
+func judge(t *testing.T, measure func() paths, ok func(paths) bool, what func(paths) string) paths {
+	t.Helper()
+	return clocktest.Require(t, 10*time.Second, measure, ok, what)
 }

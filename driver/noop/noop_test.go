@@ -2,28 +2,60 @@ package noop
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/poolload/poolload/clock/clocktest"
 	"github.com/poolload/poolload/driver"
 )
 
+// The no-op driver's blocked and wait are the sleeps it was told to take:
+// no shorter, and late by no more than plain sleeps of the same lengths,
+// taken in turns with it, and a millisecond.
 func TestIterateTimesItsPhases(t *testing.T) {
 	d := New(Config{Delay: driver.Duration(20 * time.Millisecond), Blocked: driver.Duration(5 * time.Millisecond)})
-	var tr driver.Trace
-	var phase atomic.Uint32
-	tr.BindPhase(&phase)
-	d.Iterate(context.Background(), &tr)
-	if tr.Wait < 20*time.Millisecond || tr.Wait > 25*time.Millisecond {
-		t.Errorf("wait %v, want 20–25ms", tr.Wait)
+	type reading struct{ wait, blocked, waitLate, blockedLate time.Duration }
+	measure := func() reading {
+		var w, b, wl, bl []time.Duration
+		for range 5 {
+			var tr driver.Trace
+			var phase atomic.Uint32
+			tr.BindPhase(&phase)
+			d.Iterate(context.Background(), &tr)
+			if driver.Phase(phase.Load()) != driver.PhaseWaiting || tr.Class != driver.ClassNone {
+				t.Fatalf("phase %v, class %v", driver.Phase(phase.Load()), tr.Class)
+			}
+			w, b = append(w, tr.Wait), append(b, tr.Blocked)
+			for _, p := range []struct {
+				d    time.Duration
+				late *[]time.Duration
+			}{{5 * time.Millisecond, &bl}, {20 * time.Millisecond, &wl}} {
+				start := time.Now()
+				time.Sleep(p.d)
+				*p.late = append(*p.late, time.Since(start)-p.d)
+			}
+		}
+		return reading{median(w), median(b), median(wl), median(bl)}
 	}
-	if tr.Blocked < 5*time.Millisecond || tr.Blocked > 10*time.Millisecond {
-		t.Errorf("blocked %v, want 5–10ms", tr.Blocked)
+	r := clocktest.Require(t, 20*time.Second, measure,
+		func(r reading) bool {
+			return r.wait <= 20*time.Millisecond+r.waitLate+time.Millisecond &&
+				r.blocked <= 5*time.Millisecond+r.blockedLate+time.Millisecond
+		},
+		func(r reading) string {
+			return fmt.Sprintf("wait p50 %v for 20 ms, blocked p50 %v for 5 ms; plain sleeps were %v and %v late: want no later than they, and a millisecond", r.wait, r.blocked, r.waitLate, r.blockedLate)
+		})
+	if r.wait < 20*time.Millisecond || r.blocked < 5*time.Millisecond {
+		t.Errorf("wait p50 %v, blocked p50 %v: want at least 20 ms and 5 ms", r.wait, r.blocked)
 	}
-	if driver.Phase(phase.Load()) != driver.PhaseWaiting || tr.Class != driver.ClassNone {
-		t.Errorf("phase %v, class %v", driver.Phase(phase.Load()), tr.Class)
-	}
+}
+
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[len(d)/2]
 }
 
 func TestIterateErrorsAndCancel(t *testing.T) {
