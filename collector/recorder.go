@@ -116,6 +116,9 @@ type Recorder struct {
 	dropped  [NumDropCauses]atomic.Int64
 	examples [driver.NumClasses]atomic.Pointer[string]
 	scratch  []int64
+	// idle holds a token while no interval is frozen: Flip takes it and
+	// Collect gives it back, because the next Flip reuses the buckets.
+	idle chan struct{}
 }
 
 // NewRecorder returns a Recorder with n shards (at least 1).
@@ -123,7 +126,8 @@ func NewRecorder(n int) *Recorder {
 	if n < 1 {
 		n = 1
 	}
-	r := &Recorder{shards: make([]*shard, n), scratch: make([]int64, countsLen)}
+	r := &Recorder{shards: make([]*shard, n), scratch: make([]int64, countsLen), idle: make(chan struct{}, 1)}
+	r.idle <- struct{}{}
 	for i := range r.shards {
 		s := &shard{}
 		for b := range s.buckets {
@@ -180,27 +184,51 @@ func (r *Recorder) Drop(c DropCause) { r.dropped[c].Add(1) }
 // and counters; gauges are the caller's). Every iteration recorded before
 // Drain is in iv whole, or (if it raced with the flip) in the next one
 // whole, never split across the two.
-func (r *Recorder) Drain(iv *Interval) {
-	old := make([]*bucket, len(r.shards))
+func (r *Recorder) Drain(iv *Interval) { r.Flip().Collect(iv) }
+
+// Frozen is an interval that Flip ended: what it recorded, waiting to be
+// collected.
+type Frozen struct {
+	r       *Recorder
+	old     []*bucket
+	dropped [NumDropCauses]int64
+}
+
+// Flip ends an interval at once: what is recorded from now on counts in
+// the next one. Reading the ended interval's histograms is the slow part
+// of an interval tick, so it is left to Collect, which may run on another
+// goroutine; the next Flip waits for it, because it reuses the buckets.
+// Every Flip must be followed by exactly one Collect.
+func (r *Recorder) Flip() *Frozen {
+	<-r.idle
+	f := &Frozen{r: r, old: make([]*bucket, len(r.shards))}
 	for i, s := range r.shards {
-		old[i] = s.flip()
+		f.old[i] = s.flip()
 	}
+	for c := range r.dropped {
+		f.dropped[c] = r.dropped[c].Swap(0)
+	}
+	return f
+}
+
+// Collect moves the frozen interval's histograms and counters into iv and
+// gives the buckets back to the Recorder.
+func (f *Frozen) Collect(iv *Interval) {
+	r := f.r
+	defer func() { r.idle <- struct{}{} }()
 	for m := range NumMetrics {
-		for _, b := range old {
+		for _, b := range f.old {
 			b.hists[m].drainInto(r.scratch)
 		}
 		iv.Hists[m] = importCounts(r.scratch)
 	}
-	iv.Counts = Counts{}
-	for _, b := range old {
+	iv.Counts = Counts{Dropped: f.dropped}
+	for _, b := range f.old {
 		iv.Counts.Iterations += b.iterations.Swap(0)
 		iv.Counts.Interrupted += b.interrupted.Swap(0)
 		for c := range b.errors {
 			iv.Counts.Errors[c] += b.errors[c].Swap(0)
 		}
-	}
-	for c := range r.dropped {
-		iv.Counts.Dropped[c] = r.dropped[c].Swap(0)
 	}
 }
 

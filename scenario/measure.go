@@ -25,6 +25,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
 	info.Status = collector.StatusRunning
 	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
+	it.out = startWriter(r.Out, p, it.collected)
 	// Sample once before t0 and throw it away: the drivers' delta gauges
 	// (connections opened, pool waits) then count from t0, not from the
 	// prelude's prewarm.
@@ -42,6 +43,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	close(stop)
 	wg.Wait()
 	it.flush(ctx, w.Elapsed())
+	werr := it.out.close() // every interval collected and written: it.total is whole
 
 	info.Length = driver.Duration(w.Elapsed())
 	info.VUsAlloc = w.Allocated()
@@ -51,12 +53,13 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	if !complete {
 		info.Status = collector.StatusInterrupted
 	}
-	if it.err != nil {
-		info.Status, info.Error = collector.StatusFailed, it.err.Error()
+	if werr != nil {
+		info.Status, info.Error = collector.StatusFailed, werr.Error()
 	}
 }
 
-// intervals drains and writes the intervals of one window.
+// intervals ends the intervals of one window on its ticks and hands them
+// to its writer, which collects and writes them.
 type intervals struct {
 	r     *Runner
 	drv   driver.Driver
@@ -65,15 +68,19 @@ type intervals struct {
 	every time.Duration
 	last  time.Duration
 	total collector.Counts
-	err   error
+	out   *intervalWriter
 }
 
-// loop ticks at t0 + k·every, on the absolute grid like the schedule.
+// loop ticks on the grid t0 + k·every, like the schedule. After a tick
+// that came late (a starved machine) the ones it missed do not follow at
+// once, which would write intervals a few microseconds long: the next tick
+// is the first grid point at least half an interval after this one.
 func (it *intervals) loop(ctx context.Context, stop <-chan struct{}) {
 	t := time.NewTimer(it.every)
 	defer t.Stop()
-	for k := time.Duration(1); ; k++ {
-		t.Reset(k*it.every - it.w.Elapsed())
+	for {
+		next := (it.last+it.every/2)/it.every*it.every + it.every
+		t.Reset(next - it.w.Elapsed())
 		select {
 		case <-t.C:
 			it.flush(ctx, it.w.Elapsed())
@@ -83,19 +90,23 @@ func (it *intervals) loop(ctx context.Context, stop <-chan struct{}) {
 	}
 }
 
-// flush drains the recorder into one interval ending now.
+// flush ends one interval now: the recorder flips at once, the VUs and
+// gauges are read, and the writer collects the histograms later.
 func (it *intervals) flush(ctx context.Context, now time.Duration) {
 	iv := &collector.Interval{Start: it.last, End: now}
 	it.last = now
-	it.r.rec.Drain(iv)
+	frozen := it.r.rec.Flip()
 	ph := it.w.Phases()
 	iv.VUsBusy = it.w.Allocated() - ph[driver.PhaseIdle]
 	iv.VUsAlloc = it.w.Allocated()
 	iv.Gauges = it.sample(ctx)
+	it.out.write(iv, frozen, it.w.T0())
+}
+
+// collected runs on the writer's goroutine once an interval's histograms
+// and counters are in, before it is written.
+func (it *intervals) collected(iv *collector.Interval) {
 	it.total.Add(&iv.Counts)
-	if err := it.r.Out.WriteInterval(it.p.Variant.Name, it.p.Rep, it.w.T0(), iv); err != nil && it.err == nil {
-		it.err = err
-	}
 	if it.r.Progress != nil {
 		it.r.Progress(Progress{Variant: it.p.Variant.Name, Rep: it.p.Rep, Interval: iv, Window: it.w})
 	}
