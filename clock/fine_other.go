@@ -8,7 +8,7 @@ import "time"
 // on Linux, but builds and runs everywhere, with coarser waits.
 type fineSleeper struct{}
 
-func newFineSleeper() fineSleeper          { return fineSleeper{} }
+func newFineSleeper() fineSleeper         { return fineSleeper{} }
 func (fineSleeper) sleep(d time.Duration) { time.Sleep(d) }
 func (fineSleeper) short(d time.Duration) { time.Sleep(d) }
 func (fineSleeper) close()                {}
