@@ -21,7 +21,7 @@ build:
 # (clock/clocktest). The rest then run in parallel. CI runs the timed
 # packages twice (TIMED_COUNT=2), so that a test that passes by luck is
 # caught before it lands.
-TIMED := clock network scenario
+TIMED := clock network engine runner
 TIMED_COUNT ?= 1
 test: db
 	$(GO) vet $(PKGS)
@@ -48,7 +48,7 @@ fuzz:
 
 # The harness's own cost (README: "The harness's own cost").
 bench: build
-	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./scenario/
+	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./engine/
 	$(GO) run ./bench/harness
 	$(GO) run ./bench/wait
 	$(GO) run ./bench/proxy

@@ -1,16 +1,10 @@
 package scenario
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os/exec"
-	"syscall"
-	"time"
 
 	"github.com/goccy/go-yaml"
 
-	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 )
 
@@ -45,68 +39,4 @@ func (b *Before) UnmarshalYAML(data []byte) error {
 	}
 	*b = Before{Run: cmd}
 	return nil
-}
-
-// before plays v.Before and records how long it took.
-func (r *Runner) before(ctx context.Context, v *Variant, pre *collector.Prelude) error {
-	b := v.Before
-	if b == nil {
-		return nil
-	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, orDefault(b.Timeout, DefaultServiceTimeout))
-	defer cancel()
-	if b.Restart {
-		if r.Target.Service == nil {
-			return errors.New("before.restart: the scenario has no service block to restart")
-		}
-		if err := r.Target.Service.Restart(ctx); err != nil {
-			return fmt.Errorf("restarting the service: %w", err)
-		}
-		pre.Restarted = true
-	}
-	if b.Run != "" {
-		if err := runCommand(ctx, b.Run); err != nil {
-			return fmt.Errorf("before.run: %w", err)
-		}
-	}
-	if b.Ready != "" {
-		p, err := parseProbe(b.Ready, r.Scenario.baseURL())
-		if err != nil {
-			return fmt.Errorf("before.ready: %w", err)
-		}
-		if err := p.wait(ctx, nil); err != nil {
-			return fmt.Errorf("before.ready: %w", err)
-		}
-	}
-	pre.Before = driver.Duration(time.Since(start))
-	r.logf("%s: before step done in %s", v.Name, short(time.Since(start).Round(time.Millisecond)))
-	return nil
-}
-
-// runCommand runs cmd with sh -c in its own process group, so that a
-// timeout kills whatever it started too; the error carries the end of its
-// output.
-func runCommand(ctx context.Context, command string) error {
-	cmd := exec.Command("sh", "-c", command)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := newTailBuffer(2048)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-		err = fmt.Errorf("did not finish: %w", ctx.Err())
-	}
-	if err != nil && out.String() != "" {
-		return fmt.Errorf("%w; its last output:\n%s", err, out.String())
-	}
-	return err
 }

@@ -1,123 +1,55 @@
 package scenario
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
-// probeEvery is how often a readiness probe is retried.
-const probeEvery = 50 * time.Millisecond
-
-// probe says whether a service answers: an HTTP GET (any status below 500
-// counts: the service is up even if the path wants auth) or a TCP connect.
-type probe struct {
-	url  string // http(s)://…
-	addr string // host:port for tcp://
+// Probe says how to tell that a service answers: an HTTP GET of URL (any
+// status below 500 counts: the service is up even if the path wants auth)
+// or a TCP connect to Addr. The runner does the probing.
+type Probe struct {
+	URL  string // http(s)://…
+	Addr string // host:port for tcp://
 }
 
-// none reports whether there is nothing to probe.
-func (p probe) none() bool { return p.url == "" && p.addr == "" }
+// None reports whether there is nothing to probe.
+func (p Probe) None() bool { return p.URL == "" && p.Addr == "" }
 
-func (p probe) String() string {
-	if p.url != "" {
-		return "GET " + p.url
+func (p Probe) String() string {
+	if p.URL != "" {
+		return "GET " + p.URL
 	}
-	return "connect " + p.addr
+	return "connect " + p.Addr
 }
 
-// parseProbe reads a ready: value. A path is relative to base (the HTTP
+// ParseProbe reads a ready: value. A path is relative to base (the HTTP
 // target's base_url), which is also the default when ready is empty.
-func parseProbe(ready, base string) (probe, error) {
+func ParseProbe(ready, base string) (Probe, error) {
 	if ready == "" {
 		ready = base
 	}
 	switch {
 	case ready == "":
-		return probe{}, nil
+		return Probe{}, nil
 	case strings.HasPrefix(ready, "/"):
 		if base == "" {
-			return probe{}, errors.New("a path needs an HTTP target's base_url to be relative to; give a full http:// URL or tcp://host:port")
+			return Probe{}, errors.New("a path needs an HTTP target's base_url to be relative to; give a full http:// URL or tcp://host:port")
 		}
-		return probe{url: strings.TrimSuffix(base, "/") + ready}, nil
+		return Probe{URL: strings.TrimSuffix(base, "/") + ready}, nil
 	case strings.HasPrefix(ready, "tcp://"):
 		addr := strings.TrimPrefix(ready, "tcp://")
 		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return probe{}, fmt.Errorf("tcp://%s: want tcp://host:port", addr)
+			return Probe{}, fmt.Errorf("tcp://%s: want tcp://host:port", addr)
 		}
-		return probe{addr: addr}, nil
+		return Probe{Addr: addr}, nil
 	}
 	u, err := url.Parse(ready)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return probe{}, fmt.Errorf("%q: want an http:// URL, a /path under the target's base_url, or tcp://host:port", ready)
+		return Probe{}, fmt.Errorf("%q: want an http:// URL, a /path under the target's base_url, or tcp://host:port", ready)
 	}
-	return probe{url: ready}, nil
-}
-
-// wait polls until the probe succeeds, ctx ends, or exited is closed (the
-// process it waits for has died, so waiting longer is pointless).
-func (p probe) wait(ctx context.Context, exited <-chan struct{}) error {
-	if p.none() {
-		return nil
-	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer client.CloseIdleConnections()
-	t := time.NewTicker(probeEvery)
-	defer t.Stop()
-	var last error
-	for {
-		if last = p.once(ctx, client); last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w (last attempt: %v)", p, ctx.Err(), last)
-		case <-exited:
-			return fmt.Errorf("%s: %v", p, last)
-		case <-t.C:
-		}
-	}
-}
-
-// once makes one attempt, bounded to a second.
-func (p probe) once(ctx context.Context, client *http.Client) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if p.addr != "" {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", p.addr)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode >= 500 {
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return nil
-}
-
-// orDefault is d, or def when d is not set.
-func orDefault(d driver.Duration, def time.Duration) time.Duration {
-	if d > 0 {
-		return d.D()
-	}
-	return def
+	return Probe{URL: ready}, nil
 }

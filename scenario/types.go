@@ -1,7 +1,7 @@
-// Package scenario holds what a user writes: the scenario types, YAML
-// loading with file:line:column errors, defaults and validation; the arrival
-// schedules; the scheduler that hands ticks to VUs and drops what it cannot
-// start; and the runner that plays variants and repetitions.
+// Package scenario is the scenario format, what a user writes: the types,
+// YAML loading with file:line:column errors, interpolation, defaults,
+// validation, overrides and redaction. It is data: playing a scenario is
+// the runner's job.
 package scenario
 
 import (

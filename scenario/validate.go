@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/analysis"
+	"github.com/poolload/poolload/driver"
 )
 
 // Limits a scenario must stay within.
@@ -300,16 +301,7 @@ func validateThresholds(p *problems, th map[string][]string, variants []Variant)
 }
 
 // short writes d without trailing zero units: 1m rather than 1m0s.
-func short(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func short(d time.Duration) string { return driver.Short(d) }
 
 // positive is true for a finite number greater than 0 (false for NaN).
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }

@@ -9,9 +9,9 @@ func (s *Scenario) validateService(p *problems) {
 		if sv.Run == "" {
 			p.add("service.run", "required: the shell command that runs the service in the foreground")
 		}
-		if _, err := parseProbe(sv.Ready, s.baseURL()); err != nil {
+		if _, err := ParseProbe(sv.Ready, s.BaseURL()); err != nil {
 			p.add("service.ready", "%v", err)
-		} else if sv.Ready == "" && s.baseURL() == "" {
+		} else if sv.Ready == "" && s.BaseURL() == "" {
 			p.add("service.ready", "required unless the target is http (then it defaults to base_url)")
 		}
 		if sv.Timeout < 0 {
@@ -31,7 +31,7 @@ func (s *Scenario) validateService(p *problems) {
 			p.add(field+".restart", "there is no service block to restart (add service: {run: COMMAND})")
 		}
 		if b.Ready != "" {
-			if _, err := parseProbe(b.Ready, s.baseURL()); err != nil {
+			if _, err := ParseProbe(b.Ready, s.BaseURL()); err != nil {
 				p.add(field+".ready", "%v", err)
 			}
 		}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver/noop"
-	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/engine"
 )
 
 func main() {
@@ -52,8 +52,8 @@ type stepResult struct {
 
 func step(rate float64, d time.Duration, vus int) stepResult {
 	rec := collector.NewRecorder(2 * runtime.GOMAXPROCS(0))
-	w := &scenario.Window{Driver: noop.New(noop.Config{}), Recorder: rec,
-		Schedule: scenario.NewConstant(rate, time.Second, d), PreVUs: vus, MaxVUs: vus, GracefulStop: time.Second}
+	w := &engine.Window{Driver: noop.New(noop.Config{}), Recorder: rec,
+		Schedule: engine.NewConstant(rate, time.Second, d), PreVUs: vus, MaxVUs: vus, GracefulStop: time.Second}
 	runtime.GC()
 	cpu0 := cpuTime()
 	w.Start()
@@ -77,8 +77,8 @@ func step(rate float64, d time.Duration, vus int) stepResult {
 // heap and stack each one adds.
 func idleVUMemory(n int) float64 {
 	before := inUse()
-	w := &scenario.Window{Driver: noop.New(noop.Config{}), Recorder: collector.NewRecorder(1),
-		Schedule: scenario.NewConstant(1, time.Second, time.Nanosecond), PreVUs: n, MaxVUs: n, GracefulStop: time.Second}
+	w := &engine.Window{Driver: noop.New(noop.Config{}), Recorder: collector.NewRecorder(1),
+		Schedule: engine.NewConstant(1, time.Second, time.Nanosecond), PreVUs: n, MaxVUs: n, GracefulStop: time.Second}
 	w.Start()
 	time.Sleep(200 * time.Millisecond) // let every VU goroutine park
 	after := inUse()

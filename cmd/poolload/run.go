@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/poolload/poolload/runner"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -70,7 +71,7 @@ func runAction(c *cli.Context) error {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills at once
 
-	tgt, err := s.OpenTarget(ctx)
+	tgt, err := runner.OpenTarget(ctx, s)
 	defer tgt.Release()
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("preparing the target: %w", err)}
@@ -81,7 +82,7 @@ func runAction(c *cli.Context) error {
 	}
 	stdout := c.App.Writer
 	fmt.Fprintf(stdout, "poolload %s: %s → %s\n", version, s.Name, w.Dir())
-	r := &scenario.Runner{Scenario: s, Target: tgt, Out: w,
+	r := &runner.Runner{Scenario: s, Target: tgt, Out: w,
 		Log: func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) }}
 	if !c.Bool("quiet") {
 		r.Progress = newStatusPrinter(stdout, s).print
@@ -122,7 +123,7 @@ func createRecord(out string, s *scenario.Scenario) (*collector.Writer, error) {
 	now := time.Now()
 	info := collector.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
 		Host: host, Args: os.Args[1:], Scenario: sc, Started: now, Status: collector.StatusRunning,
-		Interval: s.Output.Interval, Gauges: s.GaugeNames()}
+		Interval: s.Output.Interval, Gauges: runner.GaugeNames(s)}
 	base := now.UTC().Format("20060102-150405") + "-" + s.Name
 	for i := 1; ; i++ {
 		info.ID = base

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/runner"
 	"io"
 	"time"
 
@@ -22,7 +23,7 @@ func newStatusPrinter(w io.Writer, s *scenario.Scenario) *statusPrinter {
 	return &statusPrinter{w: w, reps: s.Repeat, every: s.Output.Interval.D()}
 }
 
-func (p *statusPrinter) print(pr scenario.Progress) {
+func (p *statusPrinter) print(pr runner.Progress) {
 	iv := pr.Interval
 	if iv.End-iv.Start < p.every/10 && iv.Counts.Iterations == 0 && iv.Counts.DroppedTotal() == 0 {
 		return // the sliver after the last tick while the last VU finished

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/runner"
 	"io"
 	"maps"
 	"slices"
@@ -37,7 +38,7 @@ func validateCommand() *cli.Command {
 
 // printPlan shows what run would do: one line per window, in run order.
 func printPlan(w io.Writer, s *scenario.Scenario) {
-	sched := scenario.ScheduleOf(&s.Load)
+	sched := runner.ScheduleOf(&s.Load)
 	l := &s.Load
 	fmt.Fprintf(w, "%s: valid\n", s.File)
 	fmt.Fprintf(w, "  target     %s\n", s.Target.Driver)
@@ -63,7 +64,7 @@ func printPlan(w io.Writer, s *scenario.Scenario) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  #\tvariant\trep\tprelude\titerations\tmeasured\t")
 	var total time.Duration
-	for i, p := range s.Plan() {
+	for i, p := range runner.Plan(s) {
 		pre, d := prelude(p.Variant)
 		total += d + sched.Duration()
 		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%d\t%v\t\n", i+1, p.Variant.Name, p.Rep, pre, sched.Total(), sched.Duration())

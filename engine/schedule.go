@@ -1,4 +1,4 @@
-package scenario
+package engine
 
 import (
 	"math"
@@ -80,6 +80,13 @@ type rampStage struct {
 	areaAfter  float64
 }
 
+// Stage is one linear piece of a ramping rate: from the previous stage's
+// target (or the start rate) to Target, per unit, over Duration.
+type Stage struct {
+	Target   float64
+	Duration time.Duration
+}
+
 // NewRamping returns a ramping-arrival-rate schedule starting at startRate
 // per unit and following stages.
 func NewRamping(startRate float64, unit time.Duration, stages []Stage) *Ramping {
@@ -87,7 +94,7 @@ func NewRamping(startRate float64, unit time.Duration, stages []Stage) *Ramping 
 	prev, at, area := startRate/float64(unit), 0.0, 0.0
 	for _, st := range stages {
 		next := st.Target / float64(unit)
-		length := float64(st.Duration.D())
+		length := float64(st.Duration)
 		s := rampStage{start: at, length: length, r0: prev, r1: next, areaBefore: area}
 		area += (prev + next) / 2 * length
 		s.areaAfter = area
@@ -126,11 +133,3 @@ func (r *Ramping) Total() int64 { return r.total }
 
 // Duration implements Schedule.
 func (r *Ramping) Duration() time.Duration { return r.d }
-
-// ScheduleOf builds the schedule of a validated LoadConfig.
-func ScheduleOf(l *LoadConfig) Schedule {
-	if l.Executor == RampingArrivalRate {
-		return NewRamping(l.StartRate, l.TimeUnit.D(), l.Stages)
-	}
-	return NewConstant(l.Rate, l.TimeUnit.D(), l.Duration.D())
-}

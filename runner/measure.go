@@ -1,4 +1,4 @@
-package scenario
+package runner
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/engine"
+	"github.com/poolload/poolload/scenario"
 )
 
 // measure runs the measured window of one variant × repetition. A second
@@ -19,7 +21,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	sched := ScheduleOf(l)
 	r.rec.Drain(&collector.Interval{}) // forget anything left from a prelude
 	r.rec.ResetExamples()
-	w := &Window{Driver: drv, Schedule: sched, Recorder: r.rec,
+	w := &engine.Window{Driver: drv, Schedule: sched, Recorder: r.rec,
 		PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs, GracefulStop: l.GracefulStop.D()}
 	info.Planned = sched.Total()
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
@@ -63,7 +65,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 type intervals struct {
 	r     *Runner
 	drv   driver.Driver
-	w     *Window
+	w     *engine.Window
 	p     WindowPlan
 	every time.Duration
 	last  time.Duration
@@ -145,4 +147,16 @@ func (it *intervals) sample(ctx context.Context) []float64 {
 		}
 	}
 	return out
+}
+
+// ScheduleOf builds the schedule of a validated load block.
+func ScheduleOf(l *scenario.LoadConfig) engine.Schedule {
+	if l.Executor == scenario.RampingArrivalRate {
+		stages := make([]engine.Stage, len(l.Stages))
+		for i, st := range l.Stages {
+			stages[i] = engine.Stage{Target: st.Target, Duration: st.Duration.D()}
+		}
+		return engine.NewRamping(l.StartRate, l.TimeUnit.D(), stages)
+	}
+	return engine.NewConstant(l.Rate, l.TimeUnit.D(), l.Duration.D())
 }

@@ -1,4 +1,4 @@
-package scenario
+package runner
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/network"
+	"github.com/poolload/poolload/scenario"
 )
 
 // linkGauges are the network link's columns in timeseries.csv: new
@@ -38,7 +39,7 @@ func (l *linkSampler) Sample(_ context.Context, dst []float64) {
 // startLink puts the network emulator in front of upstream and registers
 // it with p: its gauges, its fault windows' t0 and its Close. It returns
 // the address the pool must dial instead.
-func (s *Scenario) startLink(ctx context.Context, p *Prepared, upstream string) (string, error) {
+func startLink(ctx context.Context, s *scenario.Scenario, p *Prepared, upstream string) (string, error) {
 	px, err := network.Listen(context.WithoutCancel(ctx), upstream, *s.Target.Network)
 	if err != nil {
 		return "", fmt.Errorf("starting the network emulator in front of %s: %w", upstream, err)
@@ -75,7 +76,7 @@ func httpUpstream(base string) (string, error) {
 }
 
 // linkGaugeNames is what GaugeNames adds for a network block.
-func (s *Scenario) linkGaugeNames() []string {
+func linkGaugeNames(s *scenario.Scenario) []string {
 	if s.Target.Network == nil {
 		return nil
 	}

@@ -1,4 +1,8 @@
-package scenario
+// Package engine plays an open-model load: arrival schedules (constant and
+// ramping, every start computed in closed form) and the scheduler that hands
+// each arrival to a free VU or drops it and says why. It knows drivers only
+// through the driver contract and records into a collector.
+package engine
 
 import (
 	"context"

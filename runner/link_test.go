@@ -1,4 +1,4 @@
-package scenario
+package runner
 
 import (
 	"cmp"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,18 +14,19 @@ import (
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/network"
+	"github.com/poolload/poolload/scenario"
 )
 
 // linkScenario loads SELECT 1 on the local MariaDB through an emulated
 // link with 1 ms each way: a cold window, then a prewarmed one.
-func linkScenario() *Scenario {
+func linkScenario() *scenario.Scenario {
 	ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
 	s := testScenario(100, time.Second)
-	s.Target = Target{Driver: "mysql", Network: &network.Conditions{Latency: ms(1)},
+	s.Target = scenario.Target{Driver: "mysql", Network: &network.Conditions{Latency: ms(1)},
 		MySQL: &mysql.Config{DSN: "root@tcp(127.0.0.1:3306)/test", MaxOpen: 4,
 			Operations: []mysql.Operation{{Name: "select", SQL: "SELECT 1"}}}}
 	s.Target.MySQL.SetDefaults()
-	s.Variants = []Variant{{Name: "cold"}, {Name: "warm", Prewarm: 4}}
+	s.Variants = []scenario.Variant{{Name: "cold"}, {Name: "warm", Prewarm: 4}}
 	s.Repeat = 1
 	return s
 }
@@ -128,9 +128,9 @@ func TestLinkClosedOnRelease(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		s := linkScenario()
 		if fail {
-			s.Service = &ServiceConfig{Run: "exit 1", Ready: "tcp://127.0.0.1:1", Timeout: driver.Duration(5 * time.Second)}
+			s.Service = &scenario.ServiceConfig{Run: "exit 1", Ready: "tcp://127.0.0.1:1", Timeout: driver.Duration(5 * time.Second)}
 		}
-		p, err := s.OpenTarget(ctx)
+		p, err := OpenTarget(ctx, s)
 		if (err != nil) != fail {
 			t.Fatalf("fail=%v: OpenTarget error %v", fail, err)
 		}
@@ -157,17 +157,6 @@ func TestLinkClosedOnRelease(t *testing.T) {
 	}
 }
 
-func TestLinkValidation(t *testing.T) {
-	s := validScenario()
-	s.Target.Network = &network.Conditions{Preset: "moon"}
-	got := fmt.Sprint(s.Validate())
-	for _, want := range []string{"target.network: the noop driver makes no connection", "target.network.preset: must be one of"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("Validate() = %s; want %q", got, want)
-		}
-	}
-}
-
 // After the link resets idle connections, the record shows what the driver
 // did: with its liveness check it found them dead and opened new ones (no
 // error); without it, the dead connections failed iterations as
@@ -183,7 +172,7 @@ func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300), Relay: tc.relay}
 			s.Target.MySQL.Params = map[string]string{"checkConnLiveness": liveness}
 			s.Load.Rate, s.Load.Duration = 20, ms(500)
-			s.Variants = []Variant{{Name: "idle", Prewarm: 4, Idle: ms(700)}}
+			s.Variants = []scenario.Variant{{Name: "idle", Prewarm: 4, Idle: ms(700)}}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			rec, err := runScenario(t, ctx, s)

@@ -1,4 +1,9 @@
-package scenario
+// Package runner is the composition root of a run: it opens the target
+// (the service, the network link, the driver), plays each variant and
+// repetition with its prelude (before step, prewarm, warm-up, idle) and
+// measured window on the engine, and streams intervals into the record.
+// It is the only package that imports the concrete drivers and network.
+package runner
 
 import (
 	"context"
@@ -10,6 +15,8 @@ import (
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/engine"
+	"github.com/poolload/poolload/scenario"
 )
 
 // Progress is what the runner reports after every interval of a measured
@@ -18,13 +25,13 @@ type Progress struct {
 	Variant  string
 	Rep      int
 	Interval *collector.Interval
-	Window   *Window
+	Window   *engine.Window
 }
 
 // Runner plays a scenario's variants and repetitions against a target and
 // streams what it measures into a run record.
 type Runner struct {
-	Scenario *Scenario
+	Scenario *scenario.Scenario
 	// Target is what OpenTarget prepared: the opener called before each
 	// window, the service, and the network link's samplers and facts.
 	Target *Prepared
@@ -40,13 +47,13 @@ type Runner struct {
 
 // WindowPlan is one variant × repetition in the order they run.
 type WindowPlan struct {
-	Variant *Variant
+	Variant *scenario.Variant
 	Rep     int
 }
 
 // Plan lists the windows in run order: repetitions alternate the variants
 // (cold, warm, cold, warm, …) so that drift on a noisy machine hits both.
-func (s *Scenario) Plan() []WindowPlan {
+func Plan(s *scenario.Scenario) []WindowPlan {
 	var out []WindowPlan
 	for rep := 1; rep <= s.Repeat; rep++ {
 		for i := range s.Variants {
@@ -62,7 +69,7 @@ func (s *Scenario) Plan() []WindowPlan {
 // measured before.
 func (r *Runner) Run(ctx context.Context) error {
 	r.rec = collector.NewRecorder(2 * runtime.GOMAXPROCS(0))
-	plan := r.Scenario.Plan()
+	plan := Plan(r.Scenario)
 	r.Out.Info.Windows = make([]collector.WindowInfo, len(plan))
 	for i, p := range plan {
 		r.Out.Info.Windows[i] = collector.WindowInfo{Variant: p.Variant.Name, Rep: p.Rep, Status: collector.StatusSkipped}
@@ -139,7 +146,7 @@ func (r *Runner) sampleLink(ctx context.Context) map[string]float64 {
 
 // prelude settles the target, then prewarms, warms up and idles as the
 // variant says.
-func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *Variant, pre *collector.Prelude) error {
+func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *scenario.Variant, pre *collector.Prelude) error {
 	if s, ok := drv.(driver.Settler); ok {
 		if err := s.Settle(ctx); err != nil {
 			return fmt.Errorf("waiting for the target to settle: %w", err)
@@ -178,9 +185,9 @@ func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *Variant, pre
 
 // warmup runs an unmeasured constant-rate phase and returns how many
 // iterations it ran.
-func (r *Runner) warmup(ctx context.Context, drv driver.Driver, wu *Warmup) int64 {
+func (r *Runner) warmup(ctx context.Context, drv driver.Driver, wu *scenario.Warmup) int64 {
 	l := &r.Scenario.Load
-	w := &Window{Driver: drv, Schedule: NewConstant(wu.Rate, l.TimeUnit.D(), wu.Duration.D()),
+	w := &engine.Window{Driver: drv, Schedule: engine.NewConstant(wu.Rate, l.TimeUnit.D(), wu.Duration.D()),
 		Recorder: collector.NewRecorder(1), PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs,
 		GracefulStop: l.GracefulStop.D()}
 	w.Start()

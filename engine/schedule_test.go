@@ -1,14 +1,12 @@
-package scenario
+package engine
 
 import (
 	"math"
 	"testing"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
-func dur(d time.Duration) driver.Duration { return driver.Duration(d) }
+func dur(d time.Duration) time.Duration { return d }
 
 func TestConstantCountsAndOffsets(t *testing.T) {
 	tests := []struct {

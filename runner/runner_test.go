@@ -1,4 +1,4 @@
-package scenario
+package runner
 
 import (
 	"context"
@@ -8,30 +8,31 @@ import (
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/scenario"
 )
 
-func testScenario(rate float64, d time.Duration) *Scenario {
-	return &Scenario{
+func testScenario(rate float64, d time.Duration) *scenario.Scenario {
+	return &scenario.Scenario{
 		Name:   "t",
-		Target: Target{Driver: "noop", Noop: &noop.Config{Delay: driver.Duration(time.Millisecond)}},
-		Load: LoadConfig{Executor: ConstantArrivalRate, Rate: rate, Duration: driver.Duration(d),
+		Target: scenario.Target{Driver: "noop", Noop: &noop.Config{Delay: driver.Duration(time.Millisecond)}},
+		Load: scenario.LoadConfig{Executor: scenario.ConstantArrivalRate, Rate: rate, Duration: driver.Duration(d),
 			TimeUnit: driver.Duration(time.Second), PreAllocatedVUs: 5, MaxVUs: 5,
 			GracefulStop: driver.Duration(time.Second)},
-		Variants: []Variant{{Name: "cold"}, {Name: "warm", Warmup: &Warmup{Rate: 50, Duration: driver.Duration(100 * time.Millisecond)}}},
+		Variants: []scenario.Variant{{Name: "cold"}, {Name: "warm", Warmup: &scenario.Warmup{Rate: 50, Duration: driver.Duration(100 * time.Millisecond)}}},
 		Repeat:   2,
-		Output:   Output{Interval: driver.Duration(200 * time.Millisecond)},
+		Output:   scenario.Output{Interval: driver.Duration(200 * time.Millisecond)},
 	}
 }
 
-func runScenario(t *testing.T, ctx context.Context, s *Scenario) (*collector.Record, error) {
+func runScenario(t *testing.T, ctx context.Context, s *scenario.Scenario) (*collector.Record, error) {
 	t.Helper()
 	dir := t.TempDir()
 	w, err := collector.Create(dir, collector.RunInfo{ID: "t", Started: time.Now(), Status: collector.StatusRunning,
-		Interval: s.Output.Interval, Scenario: []byte(`{"name":"t"}`), Gauges: s.GaugeNames()})
+		Interval: s.Output.Interval, Scenario: []byte(`{"name":"t"}`), Gauges: GaugeNames(s)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tgt, err := s.OpenTarget(ctx)
+	tgt, err := OpenTarget(ctx, s)
 	defer tgt.Release()
 	if err != nil {
 		t.Fatal(err)
