@@ -3,6 +3,7 @@ package analysis
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/poolload/poolload/threshold"
 	"io"
 	"slices"
 	"strings"
@@ -56,7 +57,7 @@ func Evaluate(r *collector.Record, thresholds map[string][]string) []Result {
 
 func evaluateOne(r *collector.Record, variants []string, key, expr string) Result {
 	res := Result{Key: key, Expr: strings.TrimSpace(expr), Measured: "-"}
-	t, err := ParseThreshold(key, expr)
+	t, err := threshold.Parse(key, expr)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -75,7 +76,7 @@ func evaluateOne(r *collector.Record, variants []string, key, expr string) Resul
 		res.Error = err.Error()
 		return res
 	}
-	res.Pass = t.holds(v)
+	res.Pass = t.Holds(v)
 	res.Value = v
 	if t.Timing() {
 		res.Value = v / 1e6
@@ -84,7 +85,7 @@ func evaluateOne(r *collector.Record, variants []string, key, expr string) Resul
 }
 
 // measureTiming returns the aggregation of t's metric in nanoseconds.
-func measureTiming(r *collector.Record, variants []string, t *Threshold) (float64, string, error) {
+func measureTiming(r *collector.Record, variants []string, t *threshold.Threshold) (float64, string, error) {
 	m, _ := collector.MetricByName(t.Metric)
 	var h *hdr.Histogram
 	if t.Variant != "" {
@@ -116,7 +117,7 @@ func measureTiming(r *collector.Record, variants []string, t *Threshold) (float6
 
 // measureCounter returns the count or rate of t's counter; see Threshold
 // for what each rate divides by.
-func measureCounter(r *collector.Record, t *Threshold) (float64, string, error) {
+func measureCounter(r *collector.Record, t *threshold.Threshold) (float64, string, error) {
 	var tot collector.Totals
 	secs := 0.0
 	for _, w := range r.Info.Windows {
@@ -132,13 +133,13 @@ func measureCounter(r *collector.Record, t *Threshold) (float64, string, error) 
 	var count, denom float64
 	what := "iterations"
 	switch t.Metric {
-	case CounterIterations:
+	case threshold.CounterIterations:
 		count, denom, what = float64(tot.Iterations), secs, "s"
-	case CounterDropped:
+	case threshold.CounterDropped:
 		count, denom, what = float64(tot.Dropped), float64(tot.Iterations+tot.Interrupted+tot.Dropped), "scheduled"
-	case CounterErrors:
+	case threshold.CounterErrors:
 		count, denom = float64(tot.Errors), float64(tot.Iterations)
-	case CounterIntr:
+	case threshold.CounterIntr:
 		count, denom, what = float64(tot.Interrupted), float64(tot.Iterations+tot.Interrupted), "started"
 	}
 	if t.Agg == "count" {
@@ -148,7 +149,7 @@ func measureCounter(r *collector.Record, t *Threshold) (float64, string, error) 
 		return 0, "no iterations", fmt.Errorf("the rate of %s is undefined: nothing was measured", t.Key)
 	}
 	rate := count / denom
-	if t.Metric == CounterIterations {
+	if t.Metric == threshold.CounterIterations {
 		return rate, fmt.Sprintf("rate=%.1f/s", rate), nil
 	}
 	return rate, fmt.Sprintf("rate=%.4g (%.0f of %.0f %s)", rate, count, denom, what), nil

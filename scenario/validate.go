@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/poolload/poolload/analysis"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/threshold"
 )
 
 // Limits a scenario must stay within.
@@ -283,8 +283,8 @@ func validateThresholds(p *problems, th map[string][]string, variants []Variant)
 				p.add(at, "must not be empty")
 				continue
 			}
-			t, err := analysis.ParseThreshold(k, expr)
-			var te *analysis.ThresholdError
+			t, err := threshold.Parse(k, expr)
+			var te *threshold.Error
 			switch {
 			case errors.As(err, &te) && te.Key:
 				p.add(field, "%s", err)

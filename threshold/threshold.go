@@ -1,4 +1,7 @@
-package analysis
+// Package threshold parses k6-style thresholds ("p(99) < 50ms" on
+// "warm.latency") and says whether a measured value passes one. Measuring
+// the value from a record is the analysis's job.
+package threshold
 
 import (
 	"fmt"
@@ -44,20 +47,20 @@ type Threshold struct {
 	Value      float64 `json:"value"` // nanoseconds for a timing metric, else a plain number
 }
 
-// ThresholdError is a threshold that does not parse. Key says whether the
+// Error is a threshold that does not parse. Key says whether the
 // mistake is in the key (metric or variant) rather than in the expression,
 // so that a validator can point at the right place.
-type ThresholdError struct {
+type Error struct {
 	Key bool
 	Msg string
 }
 
-func (e *ThresholdError) Error() string { return e.Msg }
+func (e *Error) Error() string { return e.Msg }
 
 func keyErr(format string, a ...any) error {
-	return &ThresholdError{Key: true, Msg: fmt.Sprintf(format, a...)}
+	return &Error{Key: true, Msg: fmt.Sprintf(format, a...)}
 }
-func exprErr(format string, a ...any) error { return &ThresholdError{Msg: fmt.Sprintf(format, a...)} }
+func exprErr(format string, a ...any) error { return &Error{Msg: fmt.Sprintf(format, a...)} }
 
 // Timing reports whether t is on a timing metric rather than a counter.
 func (t *Threshold) Timing() bool {
@@ -73,10 +76,10 @@ func (t *Threshold) AggLabel() string {
 	return t.Agg
 }
 
-// ParseThreshold parses key ("latency", "warm.blocked") and one of its
-// expressions ("p(99) < 50ms"). Its errors are *ThresholdError, each a
+// Parse parses key ("latency", "warm.blocked") and one of its
+// expressions ("p(99) < 50ms"). Its errors are *Error, each a
 // whole sentence that needs no other context.
-func ParseThreshold(key, expr string) (Threshold, error) {
+func Parse(key, expr string) (Threshold, error) {
 	t := Threshold{Key: key, Expr: expr}
 	if err := t.parseKey(strings.TrimSpace(key)); err != nil {
 		return t, err
@@ -294,8 +297,8 @@ func numberPrefix(s string) int {
 	return i
 }
 
-// holds reports whether measured satisfies the threshold.
-func (t *Threshold) holds(measured float64) bool {
+// Holds reports whether measured satisfies the threshold.
+func (t *Threshold) Holds(measured float64) bool {
 	switch t.Op {
 	case "<":
 		return measured < t.Value
