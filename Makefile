@@ -44,7 +44,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./scenario/
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./driver/gen/
 	$(GO) test -run=NONE -fuzz=FuzzParsePrometheus -fuzztime=30s ./driver/http/
-	$(GO) test -run=NONE -fuzz=FuzzParseBandwidth -fuzztime=30s ./network/
+	$(GO) test -run=NONE -fuzz=FuzzParseBandwidth -fuzztime=30s ./units/
 
 # The harness's own cost (README: "The harness's own cost").
 bench: build

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"encoding/json"
+	"github.com/poolload/poolload/units"
 	"strconv"
 	"time"
 
@@ -30,7 +31,7 @@ type RunInfo struct {
 	Ended     time.Time         `json:"ended,omitzero"`
 	Status    string            `json:"status"`
 	Error     string            `json:"error,omitempty"`
-	Interval  driver.Duration   `json:"interval"`
+	Interval  units.Duration    `json:"interval"`
 	Gauges    []string          `json:"gauges,omitempty"`
 	Target    map[string]string `json:"target,omitempty"` // facts the driver reported
 	Windows   []WindowInfo      `json:"windows"`
@@ -43,7 +44,7 @@ type WindowInfo struct {
 	Status   string            `json:"status"`
 	Error    string            `json:"error,omitempty"`
 	Start    time.Time         `json:"start,omitzero"`
-	Length   driver.Duration   `json:"length"`  // measured window, t0 to the last VU done
+	Length   units.Duration    `json:"length"`  // measured window, t0 to the last VU done
 	Planned  int64             `json:"planned"` // iterations the schedule starts
 	Offered  float64           `json:"offered_rate"`
 	Prelude  Prelude           `json:"prelude"`
@@ -54,14 +55,14 @@ type WindowInfo struct {
 
 // Prelude is what happened before t0.
 type Prelude struct {
-	Prewarmed int             `json:"prewarmed,omitempty"`
-	Warmup    int64           `json:"warmup_iterations,omitempty"`
-	Idle      driver.Duration `json:"idle,omitempty"`
-	Settled   bool            `json:"settled,omitempty"`
+	Prewarmed int            `json:"prewarmed,omitempty"`
+	Warmup    int64          `json:"warmup_iterations,omitempty"`
+	Idle      units.Duration `json:"idle,omitempty"`
+	Settled   bool           `json:"settled,omitempty"`
 	// Restarted says the before step restarted the service; Before is how
 	// long that step took.
-	Restarted bool            `json:"restarted,omitempty"`
-	Before    driver.Duration `json:"before,omitempty"`
+	Restarted bool           `json:"restarted,omitempty"`
+	Before    units.Duration `json:"before,omitempty"`
 	// Link is what the network link counted from the before step to t0
 	// (link_conns, link_resets, … as in timeseries.csv): connections an
 	// idle pause killed die here, before the window's counters start.

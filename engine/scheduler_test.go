@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"github.com/poolload/poolload/units"
 	"testing"
 	"time"
 
@@ -54,8 +55,8 @@ func TestWindowDropsAndAttributes(t *testing.T) {
 		pre, max int
 		want     collector.DropCause
 	}{
-		{"slow target", noop.Config{Delay: driver.Duration(100 * time.Millisecond)}, 5, 5, collector.DropTarget},
-		{"pool starvation", noop.Config{Blocked: driver.Duration(100 * time.Millisecond)}, 5, 5, collector.DropPool},
+		{"slow target", noop.Config{Delay: units.Duration(100 * time.Millisecond)}, 5, 5, collector.DropTarget},
+		{"pool starvation", noop.Config{Blocked: units.Duration(100 * time.Millisecond)}, 5, 5, collector.DropPool},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func TestWindowDropsAndAttributes(t *testing.T) {
 	t.Run("vu allocation", func(t *testing.T) {
 		t.Parallel()
 		iv, w := runTestWindow(t, context.Background(),
-			noop.New(noop.Config{Delay: driver.Duration(100 * time.Millisecond)}), s, 1, 5)
+			noop.New(noop.Config{Delay: units.Duration(100 * time.Millisecond)}), s, 1, 5)
 		if w.Allocated() != 5 {
 			t.Errorf("allocated %d VUs, want max_vus 5", w.Allocated())
 		}
@@ -85,7 +86,7 @@ func TestWindowDropsAndAttributes(t *testing.T) {
 	t.Run("enough VUs", func(t *testing.T) {
 		t.Parallel()
 		iv, _ := runTestWindow(t, context.Background(),
-			noop.New(noop.Config{Delay: driver.Duration(100 * time.Millisecond)}), s, 30, 30)
+			noop.New(noop.Config{Delay: units.Duration(100 * time.Millisecond)}), s, 30, 30)
 		if iv.Counts.DroppedTotal() != 0 || iv.Counts.Iterations != 200 {
 			t.Errorf("dropped %v, iterations %d; want 0 and 200", iv.Counts.Dropped, iv.Counts.Iterations)
 		}
@@ -111,7 +112,7 @@ func TestLatencyCountsFromIntendedStart(t *testing.T) {
 	t.Parallel()
 	s := stallingSchedule{Schedule: NewConstant(100, time.Second, time.Second), at: 20, stall: 200 * time.Millisecond}
 	iv, _ := runTestWindow(t, context.Background(),
-		noop.New(noop.Config{Delay: driver.Duration(2 * time.Millisecond)}), s, 30, 30)
+		noop.New(noop.Config{Delay: units.Duration(2 * time.Millisecond)}), s, 30, 30)
 	lag := iv.Hists[collector.ScheduleLag]
 	lat := iv.Hists[collector.Latency]
 	svc := iv.Hists[collector.Service]
@@ -133,7 +134,7 @@ func TestWindowCancelInterrupts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	iv, _ := runTestWindow(t, ctx, noop.New(noop.Config{Delay: driver.Duration(time.Hour)}),
+	iv, _ := runTestWindow(t, ctx, noop.New(noop.Config{Delay: units.Duration(time.Hour)}),
 		NewConstant(10, time.Second, time.Minute), 5, 5)
 	if time.Since(start) > 2*time.Second {
 		t.Fatalf("cancel took %v", time.Since(start))
@@ -146,7 +147,7 @@ func TestWindowCancelInterrupts(t *testing.T) {
 func TestGracefulStopLetsIterationsFinish(t *testing.T) {
 	t.Parallel()
 	iv, _ := runTestWindow(t, context.Background(),
-		noop.New(noop.Config{Delay: driver.Duration(300 * time.Millisecond)}),
+		noop.New(noop.Config{Delay: units.Duration(300 * time.Millisecond)}),
 		NewConstant(10, time.Second, 200*time.Millisecond), 5, 5)
 	if iv.Counts.Iterations != 2 || iv.Counts.Interrupted != 0 {
 		t.Errorf("iterations %d interrupted %d; want 2 and 0", iv.Counts.Iterations, iv.Counts.Interrupted)

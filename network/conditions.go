@@ -2,11 +2,10 @@ package network
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // Conditions is the `target.network` block of a scenario: the link the
@@ -23,21 +22,21 @@ type Conditions struct {
 	Preset string `yaml:"preset" json:"preset,omitempty"`
 	// Latency is the one-way delay of each direction, so a round trip
 	// costs 2×Latency plus the server's own time.
-	Latency driver.Duration `yaml:"latency" json:"latency,omitempty"`
+	Latency units.Duration `yaml:"latency" json:"latency,omitempty"`
 	// Jitter spreads each chunk's delay uniformly over
 	// [Latency−Jitter, Latency+Jitter] (clamped at 0), as `tc netem delay
 	// L J` does, so the mean stays Latency. It never reorders the bytes of
 	// a stream: a chunk is never due before the one read before it.
-	Jitter driver.Duration `yaml:"jitter" json:"jitter,omitempty"`
+	Jitter units.Duration `yaml:"jitter" json:"jitter,omitempty"`
 	// Bandwidth caps each direction of each connection; 0 is unlimited.
-	Bandwidth Bandwidth `yaml:"bandwidth" json:"bandwidth,omitempty"`
+	Bandwidth units.Bandwidth `yaml:"bandwidth" json:"bandwidth,omitempty"`
 	// Up and Down override latency, jitter and bandwidth for one
 	// direction.
 	Up   *Direction `yaml:"up" json:"up,omitempty"`
 	Down *Direction `yaml:"down" json:"down,omitempty"`
 	// ResetIdleAfter kills a connection that carried no byte either way
 	// for longer than this, as a NAT or firewall forgets an idle flow.
-	ResetIdleAfter driver.Duration `yaml:"reset_idle_after" json:"reset_idle_after,omitempty"`
+	ResetIdleAfter units.Duration `yaml:"reset_idle_after" json:"reset_idle_after,omitempty"`
 	// IdleAction is what the kill looks like: "reset" (default) sends an
 	// RST to both sides; "drop" blackholes the flow — bytes are discarded
 	// from then on, nothing is delivered, and each side only learns of it
@@ -45,7 +44,7 @@ type Conditions struct {
 	IdleAction string `yaml:"idle_action" json:"idle_action,omitempty"`
 	// ResetAfterBytes resets a connection once this many bytes (both ways
 	// together) have been delivered; 0 is never.
-	ResetAfterBytes ByteSize `yaml:"reset_after_bytes" json:"reset_after_bytes,omitempty"`
+	ResetAfterBytes units.ByteSize `yaml:"reset_after_bytes" json:"reset_after_bytes,omitempty"`
 	// RefuseNew lists windows, relative to the last Proxy.Mark, in which a
 	// new connection is accepted and reset at once.
 	RefuseNew []Window `yaml:"refuse_new" json:"refuse_new,omitempty"`
@@ -62,15 +61,15 @@ type Conditions struct {
 // Direction overrides the link for one direction; zero fields keep the
 // top-level value.
 type Direction struct {
-	Latency   driver.Duration `yaml:"latency" json:"latency,omitempty"`
-	Jitter    driver.Duration `yaml:"jitter" json:"jitter,omitempty"`
-	Bandwidth Bandwidth       `yaml:"bandwidth" json:"bandwidth,omitempty"`
+	Latency   units.Duration  `yaml:"latency" json:"latency,omitempty"`
+	Jitter    units.Duration  `yaml:"jitter" json:"jitter,omitempty"`
+	Bandwidth units.Bandwidth `yaml:"bandwidth" json:"bandwidth,omitempty"`
 }
 
 // Window is [Mark+From, Mark+From+For).
 type Window struct {
-	From driver.Duration `yaml:"from" json:"from"`
-	For  driver.Duration `yaml:"for" json:"for"`
+	From units.Duration `yaml:"from" json:"from"`
+	For  units.Duration `yaml:"for" json:"for"`
 }
 
 // Idle actions.

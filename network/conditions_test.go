@@ -2,9 +2,12 @@ package network
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml"
 )
 
 func TestValidate(t *testing.T) {
@@ -136,5 +139,42 @@ func TestListenRejects(t *testing.T) {
 			continue
 		}
 		p.Close()
+	}
+}
+
+// The scenario block reads from YAML and round-trips through JSON, as the
+// run record stores it.
+func TestConditionsYAMLAndJSON(t *testing.T) {
+	src := `
+preset: cross-zone
+latency: 2ms
+bandwidth: 100Mbit
+down: {bandwidth: 10MB}
+reset_idle_after: 30s
+idle_action: drop
+reset_after_bytes: 1MiB
+refuse_new: [{from: 2s, for: 1s}]
+`
+	var c Conditions
+	if err := yaml.Unmarshal([]byte(src), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Latency != ms(2) || c.Bandwidth != 100e6 || c.Down.Bandwidth != 80e6 ||
+		c.ResetAfterBytes != 1<<20 || c.RefuseNew[0].From != ms(2000) || c.IdleAction != IdleDrop {
+		t.Fatalf("decoded %+v", c)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Conditions
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Bandwidth != c.Bandwidth || back.ResetAfterBytes != c.ResetAfterBytes || back.Down.Bandwidth != 80e6 {
+		t.Fatalf("JSON round trip: %s -> %+v", b, back)
+	}
+	if err := yaml.Unmarshal([]byte("bandwidth: 100"), &c); err == nil {
+		t.Fatal("a bare bandwidth number was accepted")
 	}
 }

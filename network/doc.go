@@ -10,9 +10,9 @@
 // sockmap, Relay "auto" or "kernel"), which costs far less under heavy
 // load; see kernel_linux.go.
 //
-// Files: units.go (Bandwidth, ByteSize), conditions.go (the scenario
-// block), presets.go, proxy.go (listener, relay choice, janitor, stats),
-// link.go (one proxied connection), pipe.go (one direction of a link),
-// kernel_linux.go (the kernel relay), kernel_check_linux.go (its
-// self-test), kernel_other.go (its absence elsewhere).
+// The scenario block is Conditions (conditions.go, with presets.go); the
+// proxy (proxy.go) accepts connections and picks a relay for each: a link
+// of two pipes of goroutines (link.go, pipe.go), or the kernel
+// (kernel_linux.go). Bandwidths and byte sizes are units.Bandwidth and
+// units.ByteSize.
 package network

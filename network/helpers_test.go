@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"github.com/poolload/poolload/units"
 	"io"
 	"net"
 	"runtime"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/clock/clocktest"
-	"github.com/poolload/poolload/driver"
 )
 
 // noLeaks fails t if goroutines started during the test outlive it. Call
@@ -138,7 +138,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func ms(f float64) driver.Duration { return driver.Duration(f * float64(time.Millisecond)) }
+func ms(f float64) units.Duration { return units.Duration(f * float64(time.Millisecond)) }
 
 // paths are the median round trips of connections timed in turns.
 type paths []time.Duration

@@ -1,10 +1,9 @@
 package network
 
 import (
+	"github.com/poolload/poolload/units"
 	"sort"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // Presets returns the named links a scenario can start from. Latencies are
@@ -21,7 +20,7 @@ import (
 //   - cross-region: 25ms each way (±1ms): 30–80 ms RTT between regions of
 //     one continent.
 func Presets() map[string]Conditions {
-	us := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Microsecond) }
+	us := func(n int) units.Duration { return units.Duration(time.Duration(n) * time.Microsecond) }
 	return map[string]Conditions{
 		"same-host":     {},
 		"docker-bridge": {Latency: us(50), Jitter: us(10)},

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"os/exec"
 	"syscall"
 	"time"
 
 	"github.com/poolload/poolload/collector"
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/scenario"
 )
 
@@ -45,8 +45,8 @@ func (r *Runner) before(ctx context.Context, v *scenario.Variant, pre *collector
 			return fmt.Errorf("before.ready: %w", err)
 		}
 	}
-	pre.Before = driver.Duration(time.Since(start))
-	r.logf("%s: before step done in %s", v.Name, driver.Short(time.Since(start).Round(time.Millisecond)))
+	pre.Before = units.Duration(time.Since(start))
+	r.logf("%s: before step done in %s", v.Name, units.Short(time.Since(start).Round(time.Millisecond)))
 	return nil
 }
 

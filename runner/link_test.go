@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"net"
 	"os"
 	"testing"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/poolload/poolload/clock/clocktest"
 	"github.com/poolload/poolload/collector"
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/scenario"
@@ -20,7 +20,7 @@ import (
 // linkScenario loads SELECT 1 on the local MariaDB through an emulated
 // link with 1 ms each way: a cold window, then a prewarmed one.
 func linkScenario() *scenario.Scenario {
-	ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
+	ms := func(n int) units.Duration { return units.Duration(time.Duration(n) * time.Millisecond) }
 	s := testScenario(100, time.Second)
 	s.Target = scenario.Target{Driver: "mysql", Network: &network.Conditions{Latency: ms(1)},
 		MySQL: &mysql.Config{DSN: "root@tcp(127.0.0.1:3306)/test", MaxOpen: 4,
@@ -128,7 +128,7 @@ func TestLinkClosedOnRelease(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		s := linkScenario()
 		if fail {
-			s.Service = &scenario.ServiceConfig{Run: "exit 1", Ready: "tcp://127.0.0.1:1", Timeout: driver.Duration(5 * time.Second)}
+			s.Service = &scenario.ServiceConfig{Run: "exit 1", Ready: "tcp://127.0.0.1:1", Timeout: units.Duration(5 * time.Second)}
 		}
 		p, err := OpenTarget(ctx, s)
 		if (err != nil) != fail {
@@ -167,7 +167,7 @@ func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 	} {
 		liveness := tc.liveness
 		t.Run("checkConnLiveness="+liveness+",relay="+cmp.Or(tc.relay, "default"), func(t *testing.T) {
-			ms := func(n int) driver.Duration { return driver.Duration(time.Duration(n) * time.Millisecond) }
+			ms := func(n int) units.Duration { return units.Duration(time.Duration(n) * time.Millisecond) }
 			s := linkScenario()
 			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300), Relay: tc.relay}
 			s.Target.MySQL.Params = map[string]string{"checkConnLiveness": liveness}

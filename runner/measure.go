@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"github.com/poolload/poolload/units"
 	"math"
 	"sync"
 	"time"
@@ -47,7 +48,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	it.flush(ctx, w.Elapsed())
 	werr := it.out.close() // every interval collected and written: it.total is whole
 
-	info.Length = driver.Duration(w.Elapsed())
+	info.Length = units.Duration(w.Elapsed())
 	info.VUsAlloc = w.Allocated()
 	info.Totals = collector.TotalsOf(&it.total)
 	info.Examples = r.rec.Examples()

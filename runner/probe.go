@@ -3,11 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/scenario"
 )
 
@@ -68,7 +68,7 @@ func probeOnce(ctx context.Context, p scenario.Probe, client *http.Client) error
 }
 
 // orDefault is d, or def when d is not set.
-func orDefault(d driver.Duration, def time.Duration) time.Duration {
+func orDefault(d units.Duration, def time.Duration) time.Duration {
 	if d > 0 {
 		return d.D()
 	}

@@ -2,11 +2,11 @@ package runner
 
 import (
 	"context"
+	"github.com/poolload/poolload/units"
 	"testing"
 	"time"
 
 	"github.com/poolload/poolload/collector"
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/noop"
 	"github.com/poolload/poolload/scenario"
 )
@@ -14,13 +14,13 @@ import (
 func testScenario(rate float64, d time.Duration) *scenario.Scenario {
 	return &scenario.Scenario{
 		Name:   "t",
-		Target: scenario.Target{Driver: "noop", Noop: &noop.Config{Delay: driver.Duration(time.Millisecond)}},
-		Load: scenario.LoadConfig{Executor: scenario.ConstantArrivalRate, Rate: rate, Duration: driver.Duration(d),
-			TimeUnit: driver.Duration(time.Second), PreAllocatedVUs: 5, MaxVUs: 5,
-			GracefulStop: driver.Duration(time.Second)},
-		Variants: []scenario.Variant{{Name: "cold"}, {Name: "warm", Warmup: &scenario.Warmup{Rate: 50, Duration: driver.Duration(100 * time.Millisecond)}}},
+		Target: scenario.Target{Driver: "noop", Noop: &noop.Config{Delay: units.Duration(time.Millisecond)}},
+		Load: scenario.LoadConfig{Executor: scenario.ConstantArrivalRate, Rate: rate, Duration: units.Duration(d),
+			TimeUnit: units.Duration(time.Second), PreAllocatedVUs: 5, MaxVUs: 5,
+			GracefulStop: units.Duration(time.Second)},
+		Variants: []scenario.Variant{{Name: "cold"}, {Name: "warm", Warmup: &scenario.Warmup{Rate: 50, Duration: units.Duration(100 * time.Millisecond)}}},
 		Repeat:   2,
-		Output:   scenario.Output{Interval: driver.Duration(200 * time.Millisecond)},
+		Output:   scenario.Output{Interval: units.Duration(200 * time.Millisecond)},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"io"
 	"os"
 	"os/exec"
@@ -11,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/scenario"
 )
 
@@ -108,7 +108,7 @@ func (s *Service) startError(err error, timeout time.Duration) error {
 		err = fmt.Errorf("the service exited before it was ready (%v)", werr)
 	default:
 		if errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("the service was not ready within %s: %w", driver.Short(timeout), err)
+			err = fmt.Errorf("the service was not ready within %s: %w", units.Short(timeout), err)
 		}
 	}
 	if tail := s.out.String(); tail != "" {

@@ -3,7 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
-	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 	"io"
 	"net"
 	"net/http"
@@ -106,7 +106,7 @@ func TestServiceThatDoesNotStart(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			_, err := StartService(ctx, scenario.ServiceConfig{Run: tc.run, Timeout: driver.Duration(tc.timeout)}, ready)
+			_, err := StartService(ctx, scenario.ServiceConfig{Run: tc.run, Timeout: units.Duration(tc.timeout)}, ready)
 			if err == nil {
 				t.Fatal("no error")
 			}

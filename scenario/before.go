@@ -2,10 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/units"
 
 	"github.com/goccy/go-yaml"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // Before is a variant's first step, before the driver opens: restart the
@@ -21,7 +20,7 @@ type Before struct {
 	// (default: the service's probe when restarting, else none).
 	Ready string `yaml:"ready" json:"ready,omitempty"`
 	// Timeout bounds the whole step (default 30s).
-	Timeout driver.Duration `yaml:"timeout" json:"timeout,omitempty"`
+	Timeout units.Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
 
 // UnmarshalYAML also takes the short form `before: COMMAND`, which is

@@ -1,11 +1,10 @@
 package scenario
 
 import (
+	"github.com/poolload/poolload/units"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // Defaults for what a scenario may leave out.
@@ -38,7 +37,7 @@ func (s *Scenario) applyDefaults(file string, written func(field string) bool) {
 	}
 	l := &s.Load
 	if unset(l.TimeUnit == 0, "load.time_unit") {
-		l.TimeUnit = driver.Duration(DefaultTimeUnit)
+		l.TimeUnit = units.Duration(DefaultTimeUnit)
 	}
 	// k6's maxVUs: no headroom unless asked for, whether 0 is written or not.
 	if l.MaxVUs == 0 {
@@ -47,13 +46,13 @@ func (s *Scenario) applyDefaults(file string, written func(field string) bool) {
 	// graceful_stop: 0 is meaningful (cut off at once), so only a missing
 	// key gets the default.
 	if unset(l.GracefulStop == 0, "load.graceful_stop") {
-		l.GracefulStop = driver.Duration(DefaultGracefulStop)
+		l.GracefulStop = units.Duration(DefaultGracefulStop)
 	}
 	if unset(s.Output.Dir == "", "output.dir") {
 		s.Output.Dir = DefaultOutputDir
 	}
 	if unset(s.Output.Interval == 0, "output.interval") {
-		s.Output.Interval = driver.Duration(DefaultInterval)
+		s.Output.Interval = units.Duration(DefaultInterval)
 	}
 	if len(s.Variants) == 0 {
 		s.Variants = []Variant{{Name: DefaultVariant}}

@@ -1,12 +1,11 @@
 package scenario
 
 import (
+	"github.com/poolload/poolload/units"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 func TestParseAppliesDefaults(t *testing.T) {
@@ -81,7 +80,7 @@ func TestNameFromFileName(t *testing.T) {
 func TestApplyDefaultsInCode(t *testing.T) {
 	s := &Scenario{Load: LoadConfig{PreAllocatedVUs: 4}}
 	s.ApplyDefaults()
-	if s.Load.GracefulStop != driver.Duration(DefaultGracefulStop) || s.Load.MaxVUs != 4 || s.Repeat != 1 {
+	if s.Load.GracefulStop != units.Duration(DefaultGracefulStop) || s.Load.MaxVUs != 4 || s.Repeat != 1 {
 		t.Fatalf("defaults not applied: %+v", s.Load)
 	}
 }

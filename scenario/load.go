@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"io"
 	"os"
 	"reflect"
@@ -10,8 +11,6 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // maxFileSize bounds what Parse reads: a scenario is a page of YAML, and a
@@ -117,7 +116,7 @@ func decodeChecks(text []byte, report bool, errs *errorList) (*index, bool) {
 
 var (
 	scenarioType = reflect.TypeFor[Scenario]()
-	durationType = reflect.TypeFor[driver.Duration]()
+	durationType = reflect.TypeFor[units.Duration]()
 	textYAMLType = reflect.TypeFor[textYAML]()
 	beforeType   = reflect.TypeFor[Before]()
 )

@@ -2,17 +2,16 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-
-	"github.com/poolload/poolload/driver"
 )
 
-// duration uses driver.Duration's own parser, so the message is the one a
+// duration uses units.Duration's own parser, so the message is the one a
 // Go caller of UnmarshalYAML would see.
 func (c *checker) duration(n ast.Node, path string) {
 	text, ok := scalarText(n)
@@ -20,7 +19,7 @@ func (c *checker) duration(n ast.Node, path string) {
 		c.errs.add(nodePos(n), path, "expected a duration such as 500ms, 30s or 1m30s, got "+describe(n))
 		return
 	}
-	var d driver.Duration
+	var d units.Duration
 	if err := d.UnmarshalYAML([]byte(text)); err != nil {
 		c.errs.add(nodePos(n), path, err.Error())
 	}

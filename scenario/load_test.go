@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"github.com/poolload/poolload/units"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/noop"
 )
 
@@ -206,7 +206,7 @@ scenarios/x.yaml:8:30: load.stages[1].duration: must be greater than 0`,
 
 // fullScenario is testdata/full.yaml as it should load.
 func fullScenario() *Scenario {
-	d := func(x time.Duration) driver.Duration { return driver.Duration(x) }
+	d := func(x time.Duration) units.Duration { return units.Duration(x) }
 	no := false
 	return &Scenario{
 		Name:        "full-scenario",

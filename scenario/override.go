@@ -2,9 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // Overrides change a loaded scenario from the command line; a zero field
@@ -41,7 +40,7 @@ func (s *Scenario) ApplyOverrides(o Overrides) error {
 		if l.Executor == RampingArrivalRate {
 			return fmt.Errorf("a duration override applies to %s only: this scenario's load is %s, whose length is the sum of its stages", ConstantArrivalRate, RampingArrivalRate)
 		}
-		l.Duration = driver.Duration(o.Duration)
+		l.Duration = units.Duration(o.Duration)
 	}
 	if o.VUs > 0 {
 		l.PreAllocatedVUs = o.VUs

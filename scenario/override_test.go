@@ -1,14 +1,13 @@
 package scenario
 
 import (
+	"github.com/poolload/poolload/units"
 	"testing"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 func TestApplyOverrides(t *testing.T) {
-	sec := driver.Duration(time.Second)
+	sec := units.Duration(time.Second)
 	cases := []struct {
 		name    string
 		ramp    bool

@@ -1,9 +1,8 @@
 package scenario
 
 import (
+	"github.com/poolload/poolload/units"
 	"time"
-
-	"github.com/poolload/poolload/driver"
 )
 
 // DefaultServiceTimeout bounds a service start or restart, and a before
@@ -23,7 +22,7 @@ type ServiceConfig struct {
 	// base_url, or tcp://host:port. Default: the HTTP target's base_url.
 	Ready string `yaml:"ready" json:"ready,omitempty"`
 	// Timeout bounds each start, from exec to ready.
-	Timeout driver.Duration `yaml:"timeout" json:"timeout,omitempty"`
+	Timeout units.Duration `yaml:"timeout" json:"timeout,omitempty"`
 	// Log, if set, is a file that receives the service's output; otherwise
 	// the last lines are kept for error messages only.
 	Log string `yaml:"log" json:"log,omitempty"`

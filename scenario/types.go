@@ -5,11 +5,11 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/http"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/driver/noop"
 	"github.com/poolload/poolload/network"
+	"github.com/poolload/poolload/units"
 )
 
 // Scenario is one YAML file, loaded, defaulted and validated.
@@ -57,25 +57,25 @@ type LoadConfig struct {
 	Executor string `yaml:"executor" json:"executor"`
 
 	// constant-arrival-rate
-	Rate     float64         `yaml:"rate" json:"rate,omitempty"`
-	Duration driver.Duration `yaml:"duration" json:"duration,omitempty"`
+	Rate     float64        `yaml:"rate" json:"rate,omitempty"`
+	Duration units.Duration `yaml:"duration" json:"duration,omitempty"`
 
 	// ramping-arrival-rate
 	StartRate float64 `yaml:"start_rate" json:"start_rate,omitempty"`
 	Stages    []Stage `yaml:"stages" json:"stages,omitempty"`
 
 	// common
-	TimeUnit        driver.Duration `yaml:"time_unit" json:"time_unit"`
-	PreAllocatedVUs int             `yaml:"pre_allocated_vus" json:"pre_allocated_vus"`
-	MaxVUs          int             `yaml:"max_vus" json:"max_vus"`
-	GracefulStop    driver.Duration `yaml:"graceful_stop" json:"graceful_stop"`
+	TimeUnit        units.Duration `yaml:"time_unit" json:"time_unit"`
+	PreAllocatedVUs int            `yaml:"pre_allocated_vus" json:"pre_allocated_vus"`
+	MaxVUs          int            `yaml:"max_vus" json:"max_vus"`
+	GracefulStop    units.Duration `yaml:"graceful_stop" json:"graceful_stop"`
 }
 
 // Stage is one linear piece of a ramping rate: from the previous stage's
 // target (or start_rate) to Target over Duration.
 type Stage struct {
-	Target   float64         `yaml:"target" json:"target"`
-	Duration driver.Duration `yaml:"duration" json:"duration"`
+	Target   float64        `yaml:"target" json:"target"`
+	Duration units.Duration `yaml:"duration" json:"duration"`
 }
 
 // Variant is one named way of starting the measured window. A variant with
@@ -88,7 +88,7 @@ type Variant struct {
 	// Warmup is an unmeasured load phase before t0.
 	Warmup *Warmup `yaml:"warmup" json:"warmup,omitempty"`
 	// Idle is a pause between the prelude and t0.
-	Idle driver.Duration `yaml:"idle" json:"idle,omitempty"`
+	Idle units.Duration `yaml:"idle" json:"idle,omitempty"`
 	// Before runs first, before the driver opens (restart the service,
 	// run a command), and waits for the target to be ready.
 	Before *Before `yaml:"before" json:"before,omitempty"`
@@ -96,13 +96,13 @@ type Variant struct {
 
 // Warmup is an unmeasured constant-rate load phase.
 type Warmup struct {
-	Rate     float64         `yaml:"rate" json:"rate"`
-	Duration driver.Duration `yaml:"duration" json:"duration"`
+	Rate     float64        `yaml:"rate" json:"rate"`
+	Duration units.Duration `yaml:"duration" json:"duration"`
 }
 
 // Output says where the run record goes and how often to sample.
 type Output struct {
-	Dir      string          `yaml:"dir" json:"dir"`
-	Interval driver.Duration `yaml:"interval" json:"interval"`
-	Plots    *bool           `yaml:"plots" json:"plots,omitempty"`
+	Dir      string         `yaml:"dir" json:"dir"`
+	Interval units.Duration `yaml:"interval" json:"interval"`
+	Plots    *bool          `yaml:"plots" json:"plots,omitempty"`
 }

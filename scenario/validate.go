@@ -3,13 +3,13 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"math"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/threshold"
 )
 
@@ -301,7 +301,7 @@ func validateThresholds(p *problems, th map[string][]string, variants []Variant)
 }
 
 // short writes d without trailing zero units: 1m rather than 1m0s.
-func short(d time.Duration) string { return driver.Short(d) }
+func short(d time.Duration) string { return units.Short(d) }
 
 // positive is true for a finite number greater than 0 (false for NaN).
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }

@@ -1,22 +1,22 @@
 package scenario
 
 import (
+	"github.com/poolload/poolload/units"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/noop"
 )
 
 func validScenario() *Scenario {
-	sec := driver.Duration(time.Second)
+	sec := units.Duration(time.Second)
 	return &Scenario{
 		Name:   "ok",
 		Target: Target{Driver: "noop", Noop: &noop.Config{}},
 		Load: LoadConfig{Executor: ConstantArrivalRate, Rate: 10, Duration: sec, TimeUnit: sec,
 			PreAllocatedVUs: 1, MaxVUs: 1, GracefulStop: sec},
-		Variants: []Variant{{Name: "cold"}, {Name: "warm", Warmup: &Warmup{Rate: 10, Duration: driver.Duration(time.Second)}}},
+		Variants: []Variant{{Name: "cold"}, {Name: "warm", Warmup: &Warmup{Rate: 10, Duration: units.Duration(time.Second)}}},
 		Repeat:   1,
 		Output:   Output{Dir: "results", Interval: sec},
 	}
@@ -24,7 +24,7 @@ func validScenario() *Scenario {
 
 func ramping(s *Scenario) {
 	s.Load.Executor, s.Load.Rate, s.Load.Duration = RampingArrivalRate, 0, 0
-	s.Load.Stages = []Stage{{Target: 10, Duration: driver.Duration(time.Second)}}
+	s.Load.Stages = []Stage{{Target: 10, Duration: units.Duration(time.Second)}}
 }
 
 func TestValidate(t *testing.T) {
@@ -87,7 +87,7 @@ func TestValidate(t *testing.T) {
 		}, []fe{{"variants[1].name", `"cold" is already the name of variants[0]`}, {"variants[1].prewarm", "must be 0 or more, got -1"},
 			{"variants[2].name", "required"}, {"variants[2].warmup.rate", "must be greater than 0"},
 			{"variants[2].warmup.duration", "must be greater than 0"}}},
-		{"output", func(s *Scenario) { s.Output = Output{Interval: driver.Duration(2 * time.Minute)} },
+		{"output", func(s *Scenario) { s.Output = Output{Interval: units.Duration(2 * time.Minute)} },
 			[]fe{{"output.dir", "required (a folder for the run records)"}, {"output.interval", "must be between 100ms and 1m, got 2m"}}},
 		{"thresholds", func(s *Scenario) {
 			s.Thresholds = map[string][]string{"latency": {"p(99) < 1s", " "}, "errors": nil, "": {"x"}}

@@ -3,7 +3,6 @@ package threshold
 import (
 	"errors"
 	"testing"
-
 )
 
 func TestParse(t *testing.T) {

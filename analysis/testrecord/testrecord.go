@@ -6,6 +6,7 @@ package testrecord
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"math"
 	"time"
 
@@ -87,14 +88,14 @@ func Write(dir string, r Record) error {
 	}
 	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	w, err := collector.Create(dir, collector.RunInfo{ID: "synthetic-" + r.Name, Tool: "poolload", Version: "test",
-		Scenario: sc, Started: start, Status: collector.StatusRunning, Interval: driver.Duration(time.Second), Gauges: r.Gauges})
+		Scenario: sc, Started: start, Status: collector.StatusRunning, Interval: units.Duration(time.Second), Gauges: r.Gauges})
 	if err != nil {
 		return err
 	}
 	t0 := start
 	for _, win := range r.Windows {
 		info := collector.WindowInfo{Variant: win.Variant, Rep: win.Rep, Status: collector.StatusComplete,
-			Start: t0, Length: driver.Duration(time.Duration(len(win.Intervals)) * time.Second),
+			Start: t0, Length: units.Duration(time.Duration(len(win.Intervals)) * time.Second),
 			Planned: int64(r.Rate) * int64(len(win.Intervals)), Offered: r.Rate, Prelude: win.Prelude}
 		var total collector.Counts
 		for i, spec := range win.Intervals {

@@ -8,6 +8,7 @@ package http
 
 import (
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"net"
 	"net/url"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/gen"
 )
 
@@ -33,7 +33,7 @@ type Config struct {
 	// 200–399 (redirects are not followed, so a 3xx is a response too).
 	ExpectStatus []int `yaml:"expect_status" json:"expect_status,omitempty"`
 	// Timeout bounds one request end to end (default 10s).
-	Timeout driver.Duration `yaml:"timeout" json:"timeout,omitempty"`
+	Timeout units.Duration `yaml:"timeout" json:"timeout,omitempty"`
 	// NoReuse opens a new connection for every request (keep-alive off),
 	// like k6's noConnectionReuse.
 	NoReuse bool `yaml:"no_reuse" json:"no_reuse,omitempty"`

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"io"
 	"net"
 	nethttp "net/http"
@@ -147,7 +148,7 @@ func TestErrorClasses(t *testing.T) {
 		{"http://" + closedPort(t), "/", driver.ClassConnectRefused},
 	}
 	for _, c := range cases {
-		d := open(t, Config{BaseURL: c.url, Requests: one(c.path), Timeout: driver.Duration(50 * time.Millisecond)})
+		d := open(t, Config{BaseURL: c.url, Requests: one(c.path), Timeout: units.Duration(50 * time.Millisecond)})
 		if tr := run(d, 0); tr.Class != c.want {
 			t.Errorf("%s: class %v (%v), want %v", c.path, tr.Class, tr.Err, c.want)
 		}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"github.com/poolload/poolload/units"
 	"math"
 	"net/url"
 	"strconv"
@@ -63,7 +64,7 @@ func (d *Driver) Describe(ctx context.Context) map[string]string {
 	out := map[string]string{
 		"base_url":  redactURL(c.BaseURL),
 		"no_reuse":  strconv.FormatBool(c.NoReuse),
-		"timeout":   driver.Duration(c.timeout()).String(),
+		"timeout":   units.Duration(c.timeout()).String(),
 		"max_conns": strconv.Itoa(c.MaxConns),
 	}
 	if c.DialAddr != "" {

@@ -22,6 +22,7 @@ package mysql
 
 import (
 	"encoding/json"
+	"github.com/poolload/poolload/units"
 	"io"
 	"time"
 
@@ -64,16 +65,16 @@ type Config struct {
 	// MaxIdle is SetMaxIdleConns; unset means MaxOpen, never the library's
 	// silent default of 2, which would quietly cool a warm pool. 0 keeps
 	// no idle connection at all.
-	MaxIdle         *int             `yaml:"max_idle" json:"max_idle,omitempty"`
-	ConnMaxLifetime pdriver.Duration `yaml:"conn_max_lifetime" json:"conn_max_lifetime,omitempty"`
-	ConnMaxIdleTime pdriver.Duration `yaml:"conn_max_idle_time" json:"conn_max_idle_time,omitempty"`
+	MaxIdle         *int           `yaml:"max_idle" json:"max_idle,omitempty"`
+	ConnMaxLifetime units.Duration `yaml:"conn_max_lifetime" json:"conn_max_lifetime,omitempty"`
+	ConnMaxIdleTime units.Duration `yaml:"conn_max_idle_time" json:"conn_max_idle_time,omitempty"`
 	// AcquireTimeout bounds blocked, including any connection setup.
-	AcquireTimeout pdriver.Duration `yaml:"acquire_timeout" json:"acquire_timeout,omitempty"`
+	AcquireTimeout units.Duration `yaml:"acquire_timeout" json:"acquire_timeout,omitempty"`
 	// QueryTimeout bounds each statement.
-	QueryTimeout pdriver.Duration `yaml:"query_timeout" json:"query_timeout,omitempty"`
+	QueryTimeout units.Duration `yaml:"query_timeout" json:"query_timeout,omitempty"`
 	// ConnectTimeout bounds one connection's whole setup (dial, greeting,
 	// auth, init); the driver's own `timeout` bounds only the dial.
-	ConnectTimeout pdriver.Duration `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
+	ConnectTimeout units.Duration `yaml:"connect_timeout" json:"connect_timeout,omitempty"`
 	// Params are extra DSN parameters (readTimeout, checkConnLiveness,
 	// interpolateParams, or session variables).
 	Params map[string]string `yaml:"params" json:"params,omitempty"`
@@ -113,7 +114,7 @@ type Operation struct {
 	Tx     []Statement `yaml:"tx" json:"tx,omitempty"`
 	// Hold is time spent holding the connection after the statements, as
 	// application code does between queries.
-	Hold pdriver.Duration `yaml:"hold" json:"hold,omitempty"`
+	Hold units.Duration `yaml:"hold" json:"hold,omitempty"`
 }
 
 // Statement is one statement of a transaction.
@@ -141,13 +142,13 @@ func (c *Config) SetDefaults() {
 		c.MaxIdle = &n
 	}
 	if c.AcquireTimeout == 0 {
-		c.AcquireTimeout = pdriver.Duration(DefaultAcquireTimeout)
+		c.AcquireTimeout = units.Duration(DefaultAcquireTimeout)
 	}
 	if c.QueryTimeout == 0 {
-		c.QueryTimeout = pdriver.Duration(DefaultQueryTimeout)
+		c.QueryTimeout = units.Duration(DefaultQueryTimeout)
 	}
 	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = pdriver.Duration(DefaultConnectTimeout)
+		c.ConnectTimeout = units.Duration(DefaultConnectTimeout)
 	}
 	if c.TLS != nil && c.TLS.Mode == "" {
 		// A fresh block: withDefaults' copies share the pointer.

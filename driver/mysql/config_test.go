@@ -3,10 +3,9 @@ package mysql
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"strings"
 	"testing"
-
-	pdriver "github.com/poolload/poolload/driver"
 )
 
 const secret = "hunter2-s3cr3t"
@@ -60,7 +59,7 @@ func TestValidate(t *testing.T) {
 	neg := -1
 	c := Config{
 		DSN: "root@tcp(127.0.0.1:3306)/test", MaxOpen: 5, MaxIdle: &neg,
-		QueryTimeout: pdriver.Duration(-1), Params: map[string]string{"timeout": "1s"},
+		QueryTimeout: units.Duration(-1), Params: map[string]string{"timeout": "1s"},
 		ServerVars: map[string]string{"wait_timeout": "1"},
 		Operations: []Operation{
 			{Name: "a", SQL: "SELECT ?, ?", Args: []string{"rand_int(1,10)", "bogus(1)"}},

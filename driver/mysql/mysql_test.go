@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"math"
 	"os"
 	"strings"
@@ -18,7 +19,7 @@ func TestColdPoolChargesConnecting(t *testing.T) {
 	// The hold keeps all four connections busy at once despite goroutine
 	// start-up skew.
 	d := openTest(t, &Config{DSN: testDSN(t), MaxOpen: 4,
-		Operations: []Operation{{SQL: "SELECT 1", Hold: pdriver.Duration(30 * time.Millisecond)}}})
+		Operations: []Operation{{SQL: "SELECT 1", Hold: units.Duration(30 * time.Millisecond)}}})
 	trs := runVUs(context.Background(), d, 4, 3)
 	if n := classes(trs); n["none"] != len(trs) {
 		t.Fatalf("errors: %v (%v)", n, firstErr(trs))
@@ -112,8 +113,8 @@ func TestSleepWait(t *testing.T) {
 
 func TestTimeoutsAndInterrupt(t *testing.T) {
 	d := openTest(t, &Config{DSN: testDSN(t), MaxOpen: 1,
-		AcquireTimeout: pdriver.Duration(50 * time.Millisecond),
-		QueryTimeout:   pdriver.Duration(100 * time.Millisecond),
+		AcquireTimeout: units.Duration(50 * time.Millisecond),
+		QueryTimeout:   units.Duration(100 * time.Millisecond),
 		Operations:     []Operation{{SQL: "SELECT SLEEP(0.3)"}}})
 	ctx := context.Background()
 	trs := runVUs(ctx, d, 2, 1)
@@ -128,7 +129,7 @@ func TestTimeoutsAndInterrupt(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	time.AfterFunc(30*time.Millisecond, cancel)
-	d.cfg.QueryTimeout = pdriver.Duration(time.Second)
+	d.cfg.QueryTimeout = units.Duration(time.Second)
 	d.queryTimeout = time.Second
 	trs = runVUs(cctx, d, 1, 1)
 	if trs[0].Class != pdriver.ClassInterrupted {
@@ -144,7 +145,7 @@ func TestWorkloadSeedTx(t *testing.T) {
 		Seed:        &Seed{Table: seed, Rows: 2500},
 		Operations: []Operation{
 			{Name: "read", Weight: 3, SQL: "SELECT k, pad FROM " + seed + " WHERE id = ?", Args: []string{"rand_int(1,2500)"}},
-			{Name: "write", Hold: pdriver.Duration(time.Millisecond), Tx: []Statement{
+			{Name: "write", Hold: units.Duration(time.Millisecond), Tx: []Statement{
 				{SQL: "UPDATE " + seed + " SET k = k + 1 WHERE id = ?", Args: []string{"rand_int(1,2500)"}},
 				{SQL: "INSERT INTO " + log + " VALUES (?, ?, ?, ?)", Args: []string{"seq()", "vu()", "uuid()", "choice(a,b)"}},
 			}},
@@ -214,7 +215,7 @@ func TestSampleDescribe(t *testing.T) {
 
 func TestUnreachableFailsFast(t *testing.T) {
 	addr := closedPort(t)
-	cfg := Config{DSN: "root:" + secret + "@tcp(" + addr + ")/test", ConnectTimeout: pdriver.Duration(2 * time.Second)}
+	cfg := Config{DSN: "root:" + secret + "@tcp(" + addr + ")/test", ConnectTimeout: units.Duration(2 * time.Second)}
 	start := time.Now()
 	_, err := cfg.Open(context.Background())
 	took := time.Since(start)

@@ -6,6 +6,7 @@ package noop
 import (
 	"context"
 	"errors"
+	"github.com/poolload/poolload/units"
 	"math/rand/v2"
 	"time"
 
@@ -15,12 +16,12 @@ import (
 // Config is the `target.noop` block of a scenario.
 type Config struct {
 	// Delay is how long each iteration takes (reported as wait).
-	Delay driver.Duration `yaml:"delay" json:"delay,omitempty"`
+	Delay units.Duration `yaml:"delay" json:"delay,omitempty"`
 	// Jitter adds a uniform random extra delay in [0, Jitter).
-	Jitter driver.Duration `yaml:"jitter" json:"jitter,omitempty"`
+	Jitter units.Duration `yaml:"jitter" json:"jitter,omitempty"`
 	// Blocked is a fixed time spent in the blocked phase before the delay,
 	// to imitate a pool acquire (used by tests of drop attribution).
-	Blocked driver.Duration `yaml:"blocked" json:"blocked,omitempty"`
+	Blocked units.Duration `yaml:"blocked" json:"blocked,omitempty"`
 	// ErrorRate is the fraction of iterations that fail with class "other".
 	ErrorRate float64 `yaml:"error_rate" json:"error_rate,omitempty"`
 }

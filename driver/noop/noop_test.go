@@ -3,6 +3,7 @@ package noop
 import (
 	"context"
 	"fmt"
+	"github.com/poolload/poolload/units"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -16,7 +17,7 @@ import (
 // no shorter, and late by no more than plain sleeps of the same lengths,
 // taken in turns with it, and a millisecond.
 func TestIterateTimesItsPhases(t *testing.T) {
-	d := New(Config{Delay: driver.Duration(20 * time.Millisecond), Blocked: driver.Duration(5 * time.Millisecond)})
+	d := New(Config{Delay: units.Duration(20 * time.Millisecond), Blocked: units.Duration(5 * time.Millisecond)})
 	type reading struct{ wait, blocked, waitLate, blockedLate time.Duration }
 	measure := func() reading {
 		var w, b, wl, bl []time.Duration
@@ -68,7 +69,7 @@ func TestIterateErrorsAndCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	tr = driver.Trace{}
-	New(Config{Delay: driver.Duration(time.Hour)}).Iterate(ctx, &tr)
+	New(Config{Delay: units.Duration(time.Hour)}).Iterate(ctx, &tr)
 	if tr.Class != driver.ClassInterrupted {
 		t.Errorf("cancelled: class %v", tr.Class)
 	}

@@ -1,4 +1,7 @@
-package driver
+// Package units holds the quantities a scenario writes as text, each with
+// its YAML and JSON forms written once: Duration ("250ms"), Bandwidth
+// ("100mbit") and ByteSize ("64KiB").
+package units
 
 import (
 	"fmt"
