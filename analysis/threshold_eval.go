@@ -3,7 +3,6 @@ package analysis
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/poolload/poolload/threshold"
 	"io"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/threshold"
 )
 
 // Result is one threshold expression evaluated against a record. A

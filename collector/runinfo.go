@@ -2,11 +2,11 @@ package collector
 
 import (
 	"encoding/json"
-	"github.com/poolload/poolload/units"
 	"strconv"
 	"time"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 // Run and window statuses in run.json.

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"github.com/poolload/poolload/units"
 	"testing"
 	"time"
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/units"
 )
 
 func runTestWindow(t *testing.T, ctx context.Context, drv driver.Driver, s Schedule, pre, max int) (collector.Interval, *Window) {

@@ -2,10 +2,11 @@ package network
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // Conditions is the `target.network` block of a scenario: the link the

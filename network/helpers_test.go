@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"github.com/poolload/poolload/units"
 	"io"
 	"net"
 	"runtime"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/clock/clocktest"
+	"github.com/poolload/poolload/units"
 )
 
 // noLeaks fails t if goroutines started during the test outlive it. Call

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf/asm"
-	"time"
 )
 
 // needKernel fails a test that needs the kernel relay when poolload runs

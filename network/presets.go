@@ -1,9 +1,10 @@
 package network
 
 import (
-	"github.com/poolload/poolload/units"
 	"sort"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // Presets returns the named links a scenario can start from. Latencies are

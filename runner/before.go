@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"os/exec"
 	"syscall"
 	"time"
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/units"
 )
 
 // before plays v.Before and records how long it took.

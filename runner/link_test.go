@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"net"
 	"os"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/units"
 )
 
 // linkScenario loads SELECT 1 on the local MariaDB through an emulated

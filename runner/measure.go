@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"github.com/poolload/poolload/units"
 	"math"
 	"sync"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/engine"
 	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/units"
 )
 
 // measure runs the measured window of one variant × repetition. A second

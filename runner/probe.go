@@ -3,12 +3,12 @@ package runner
 import (
 	"context"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/units"
 )
 
 // probeEvery is how often a readiness probe is retried.

@@ -2,13 +2,13 @@ package runner
 
 import (
 	"context"
-	"github.com/poolload/poolload/units"
 	"testing"
 	"time"
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver/noop"
 	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/units"
 )
 
 func testScenario(rate float64, d time.Duration) *scenario.Scenario {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/scenario"
+	"github.com/poolload/poolload/units"
 )
 
 // stopGrace is how long a service gets between SIGTERM and SIGKILL.

@@ -2,9 +2,10 @@ package scenario
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/units"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/poolload/poolload/units"
 )
 
 // Before is a variant's first step, before the driver opens: restart the

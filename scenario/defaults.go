@@ -1,10 +1,11 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/units"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // Defaults for what a scenario may leave out.

@@ -1,11 +1,12 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/units"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 func TestParseAppliesDefaults(t *testing.T) {

@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"io"
 	"os"
 	"reflect"
@@ -11,6 +10,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/poolload/poolload/units"
 )
 
 // maxFileSize bounds what Parse reads: a scenario is a page of YAML, and a

@@ -2,13 +2,14 @@ package scenario
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/poolload/poolload/units"
 )
 
 // duration uses units.Duration's own parser, so the message is the one a

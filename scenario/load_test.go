@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"errors"
-	"github.com/poolload/poolload/units"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/units"
 )
 
 // envOf is a lookupEnv over a fixed map.

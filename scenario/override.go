@@ -2,8 +2,9 @@ package scenario
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // Overrides change a loaded scenario from the command line; a zero field

@@ -1,9 +1,10 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/units"
 	"testing"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 func TestApplyOverrides(t *testing.T) {

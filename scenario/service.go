@@ -1,8 +1,9 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/units"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // DefaultServiceTimeout bounds a service start or restart, and a before

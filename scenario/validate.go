@@ -3,7 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"math"
 	"regexp"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/threshold"
+	"github.com/poolload/poolload/units"
 )
 
 // Limits a scenario must stay within.

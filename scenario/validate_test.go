@@ -1,12 +1,12 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/units"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/units"
 )
 
 func validScenario() *Scenario {

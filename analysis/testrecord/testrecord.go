@@ -6,12 +6,12 @@ package testrecord
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"math"
 	"time"
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 // Record describes a whole record.

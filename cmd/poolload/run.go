@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/poolload/poolload/runner"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/poolload/poolload/analysis"
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/plots"
+	"github.com/poolload/poolload/runner"
 	"github.com/poolload/poolload/scenario"
 )
 

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/runner"
 	"io"
 	"time"
 
 	"github.com/poolload/poolload/analysis"
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/runner"
 	"github.com/poolload/poolload/scenario"
 )
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/runner"
 	"io"
 	"maps"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/poolload/poolload/runner"
 	"github.com/poolload/poolload/scenario"
 )
 

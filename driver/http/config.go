@@ -8,7 +8,6 @@ package http
 
 import (
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"net"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/driver/gen"
+	"github.com/poolload/poolload/units"
 )
 
 // DefaultTimeout bounds one request (connect, send, wait, read) when the

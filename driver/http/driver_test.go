@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"io"
 	"net"
 	nethttp "net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/poolload/poolload/clock/clocktest"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 func open(t *testing.T, cfg Config) *Driver {

@@ -2,13 +2,13 @@ package http
 
 import (
 	"context"
-	"github.com/poolload/poolload/units"
 	"math"
 	"net/url"
 	"strconv"
 	"sync"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 // GaugeNames lists the gauges the driver samples, so that the runner can

@@ -22,11 +22,11 @@ package mysql
 
 import (
 	"encoding/json"
-	"github.com/poolload/poolload/units"
 	"io"
 	"time"
 
 	pdriver "github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 // Defaults applied by SetDefaults (and by Open on its own copy).

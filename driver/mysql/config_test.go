@@ -3,9 +3,10 @@ package mysql
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"strings"
 	"testing"
+
+	"github.com/poolload/poolload/units"
 )
 
 const secret = "hunter2-s3cr3t"

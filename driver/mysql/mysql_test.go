@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"math"
 	"os"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/poolload/poolload/clock/clocktest"
 	pdriver "github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 func TestColdPoolChargesConnecting(t *testing.T) {

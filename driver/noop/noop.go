@@ -6,11 +6,11 @@ package noop
 import (
 	"context"
 	"errors"
-	"github.com/poolload/poolload/units"
 	"math/rand/v2"
 	"time"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 // Config is the `target.noop` block of a scenario.

@@ -3,7 +3,6 @@ package noop
 import (
 	"context"
 	"fmt"
-	"github.com/poolload/poolload/units"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/poolload/poolload/clock/clocktest"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/units"
 )
 
 // The no-op driver's blocked and wait are the sleeps it was told to take:
