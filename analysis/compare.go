@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // The rows of a comparison: five statistics of three timing metrics, then
@@ -108,7 +109,7 @@ func (r *CompareRow) Name() string {
 
 // CompareVariants compares variants a and b of one record; a is taken as
 // the cold one for the time to steady state.
-func CompareVariants(r *collector.Record, a, b string) (*Comparison, error) {
+func CompareVariants(r *record.Record, a, b string) (*Comparison, error) {
 	sa, err := loadSide(r, a)
 	if err != nil {
 		return nil, err
@@ -218,10 +219,10 @@ func median(vs []float64) float64 {
 
 // Variants lists the variants of r that have a measured window, in the
 // order they first ran.
-func Variants(r *collector.Record) []string {
+func Variants(r *record.Record) []string {
 	var out []string
 	for _, w := range r.Info.Windows {
-		if w.Status != collector.StatusSkipped && !slices.Contains(out, w.Variant) {
+		if w.Status != record.StatusSkipped && !slices.Contains(out, w.Variant) {
 			out = append(out, w.Variant)
 		}
 	}
@@ -231,7 +232,7 @@ func Variants(r *collector.Record) []string {
 // DefaultPair picks the variants to compare in one record: "cold" and
 // "warm" when both exist, else the first variant with no prelude (cold)
 // and the first with a prewarm or warm-up (warm), else the first two.
-func DefaultPair(r *collector.Record) (a, b string, err error) {
+func DefaultPair(r *record.Record) (a, b string, err error) {
 	vs := Variants(r)
 	if len(vs) < 2 {
 		return "", "", errors.New("a comparison needs two variants")

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/analysis/testrecord"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // Most tests use microseconds: histogram work under the race detector
@@ -22,13 +22,13 @@ const (
 )
 
 // open writes a synthetic record and reads it back from disk.
-func open(t *testing.T, r testrecord.Record) *collector.Record {
+func open(t *testing.T, r testrecord.Record) *record.Record {
 	t.Helper()
 	dir := t.TempDir()
 	if err := testrecord.Write(dir, r); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := collector.Open(dir)
+	rec, err := record.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +40,11 @@ func open(t *testing.T, r testrecord.Record) *collector.Record {
 // read it.
 var (
 	coldWarmOnce sync.Once
-	coldWarmRec  *collector.Record
+	coldWarmRec  *record.Record
 	coldWarmErr  error
 )
 
-func sharedColdWarm(t *testing.T) *collector.Record {
+func sharedColdWarm(t *testing.T) *record.Record {
 	t.Helper()
 	coldWarmOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "poolload-analysis-")
@@ -54,7 +54,7 @@ func sharedColdWarm(t *testing.T) *collector.Record {
 		}
 		defer os.RemoveAll(dir)
 		if coldWarmErr = testrecord.Write(dir, coldWarm(3)); coldWarmErr == nil {
-			coldWarmRec, coldWarmErr = collector.Open(dir)
+			coldWarmRec, coldWarmErr = record.Open(dir)
 		}
 	})
 	if coldWarmErr != nil {
@@ -79,7 +79,7 @@ func coldWarm(reps int) testrecord.Record {
 		fast := uniform(500*us+d, 1*ms+d, 100)
 		cold := append(testrecord.Seconds(2, uniform(5*ms+d, 10*ms+d, 100)), testrecord.Seconds(3, fast)...)
 		ws = append(ws, testrecord.Window{Variant: "cold", Rep: rep, Intervals: cold},
-			testrecord.Window{Variant: "warm", Rep: rep, Prelude: collector.Prelude{Prewarmed: 10},
+			testrecord.Window{Variant: "warm", Rep: rep, Prelude: record.Prelude{Prewarmed: 10},
 				Intervals: testrecord.Seconds(4, fast)})
 	}
 	return testrecord.Record{Name: "coldwarm", Windows: ws}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // MaxRateDiff is how far apart the offered rates of two records may be,
@@ -43,7 +43,7 @@ type loadOf struct {
 	offered  float64 // mean offered rate per second over the measured windows
 }
 
-func recordLoad(r *collector.Record) loadOf {
+func recordLoad(r *record.Record) loadOf {
 	var sc struct {
 		Load struct {
 			Executor string `json:"executor"`
@@ -53,7 +53,7 @@ func recordLoad(r *collector.Record) loadOf {
 	l := loadOf{executor: sc.Load.Executor}
 	n := 0
 	for _, w := range r.Info.Windows {
-		if w.Status != collector.StatusSkipped {
+		if w.Status != record.StatusSkipped {
 			l.offered += w.Offered
 			n++
 		}
@@ -66,7 +66,7 @@ func recordLoad(r *collector.Record) loadOf {
 
 // CheckLoads refuses two records whose executors differ or whose offered
 // rates differ by more than MaxRateDiff.
-func CheckLoads(a, b *collector.Record) error {
+func CheckLoads(a, b *record.Record) error {
 	la, lb := recordLoad(a), recordLoad(b)
 	if la.executor != "" && lb.executor != "" && la.executor != lb.executor {
 		return fmt.Errorf("%w: A runs %s, B %s; a comparison would be meaningless", ErrLoadsDiffer, la.executor, lb.executor)
@@ -82,7 +82,7 @@ func rateText(r float64) string { return strconv.FormatFloat(math.Round(r*10)/10
 
 // MatchVariants pairs the variants of a and b by name, in a's order; when
 // they share none but each has exactly one, those two are paired.
-func MatchVariants(a, b *collector.Record) ([][2]string, error) {
+func MatchVariants(a, b *record.Record) ([][2]string, error) {
 	va, vb := Variants(a), Variants(b)
 	var pairs [][2]string
 	for _, v := range va {
@@ -101,7 +101,7 @@ func MatchVariants(a, b *collector.Record) ([][2]string, error) {
 }
 
 // CompareRecords compares record b against record a (the baseline).
-func CompareRecords(a, b *collector.Record) (*RecordComparison, error) {
+func CompareRecords(a, b *record.Record) (*RecordComparison, error) {
 	if err := CheckLoads(a, b); err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func CompareRecords(a, b *collector.Record) (*RecordComparison, error) {
 	return rc, nil
 }
 
-func ownSteady(r *collector.Record) *Steady {
+func ownSteady(r *record.Record) *Steady {
 	cold, warm, err := DefaultPair(r)
 	if err != nil {
 		return nil

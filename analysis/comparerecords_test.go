@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/analysis/testrecord"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // tiny is a record of one second per variant at the given load.
-func tiny(t *testing.T, executor string, rate float64, variants ...string) *collector.Record {
+func tiny(t *testing.T, executor string, rate float64, variants ...string) *record.Record {
 	var ws []testrecord.Window
 	for _, v := range variants {
 		ws = append(ws, testrecord.Window{Variant: v, Rep: 1, Intervals: []testrecord.Interval{uniform(100*us, 200*us, 10)}})
@@ -24,7 +24,7 @@ func TestCheckLoads(t *testing.T) {
 	const car, rar = "constant-arrival-rate", "ramping-arrival-rate"
 	tests := []struct {
 		name   string
-		a, b   *collector.Record
+		a, b   *record.Record
 		refuse string
 	}{
 		{"same", tiny(t, car, 500, "cold"), tiny(t, car, 500, "cold"), ""},
@@ -54,7 +54,7 @@ func TestMatchVariants(t *testing.T) {
 	x, y, xy := tiny(t, car, 100, "x"), tiny(t, car, 100, "y"), tiny(t, car, 100, "x", "y")
 	tests := []struct {
 		name string
-		a, b *collector.Record
+		a, b *record.Record
 		want [][2]string
 		err  string
 	}{

@@ -8,6 +8,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // repData is one window of a side, ready to be resampled.
@@ -25,17 +26,17 @@ type sideData struct {
 }
 
 // loadSide gathers the measured windows of one variant of r.
-func loadSide(r *collector.Record, variant string) (*sideData, error) {
+func loadSide(r *record.Record, variant string) (*sideData, error) {
 	sd := &sideData{side: Side{Variant: variant}}
 	for _, w := range r.Info.Windows {
 		rows := r.Series(w.Variant, w.Rep)
-		if w.Variant != variant || w.Status == collector.StatusSkipped || len(rows) == 0 {
+		if w.Variant != variant || w.Status == record.StatusSkipped || len(rows) == 0 {
 			continue
 		}
 		units := unitsOf(rows, time.Duration(r.Info.Interval).Seconds())
 		d := &repData{rep: w.Rep, n: len(units)}
 		for m, metric := range compareMetrics {
-			hs := padTo(r.Hists[collector.Tag(variant, w.Rep, metric)], len(rows))
+			hs := padTo(r.Hists[record.Tag(variant, w.Rep, metric)], len(rows))
 			d.spec[m] = newSpectrum(mergeUnits(hs, units))
 		}
 		conns := connsColumn(rows)
@@ -62,7 +63,7 @@ func loadSide(r *collector.Record, variant string) (*sideData, error) {
 // connsColumn is the column that counts the pool's new connections:
 // poolload's own pool, or for an HTTP target the service's as its gauges
 // show it.
-func connsColumn(rows []collector.Row) string {
+func connsColumn(rows []record.Row) string {
 	for _, r := range rows {
 		if _, ok := r.Values["conns_opened"]; ok {
 			return "conns_opened"
@@ -72,7 +73,7 @@ func connsColumn(rows []collector.Row) string {
 }
 
 // sumColumn adds up a time-series column per unit; absent cells count 0.
-func sumColumn(rows []collector.Row, units [][]int, name string) []float64 {
+func sumColumn(rows []record.Row, units [][]int, name string) []float64 {
 	out := make([]float64, len(units))
 	for u, idx := range units {
 		for _, i := range idx {
@@ -88,7 +89,7 @@ func sumColumn(rows []collector.Row, units [][]int, name string) []float64 {
 // so that every unit stands for about the same stretch of time. Drawing
 // the sliver on its own as often as a full second would let a handful of
 // iterations pass for a third of the window.
-func unitsOf(rows []collector.Row, nominal float64) [][]int {
+func unitsOf(rows []record.Row, nominal float64) [][]int {
 	var units [][]int
 	for i, row := range rows {
 		dur := row.Values["t_end_s"] - row.Values["t_start_s"]

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // Severities of a Finding, most severe first.
@@ -47,13 +47,13 @@ type window struct {
 	variant string
 	rep     int
 	offered float64 // offered rate per second
-	rows    []collector.Row
+	rows    []record.Row
 }
 
 // diag is what every check reads: the record's windows, its target facts
 // and the scenario's load block.
 type diag struct {
-	rec     *collector.Record
+	rec     *record.Record
 	sum     *Summary
 	windows []*window
 	target  map[string]string
@@ -69,7 +69,7 @@ type diag struct {
 
 // Diagnose reads the signatures of known pool problems in a record and
 // returns its findings, most severe first. sum may be nil.
-func Diagnose(rec *collector.Record, sum *Summary) []Finding {
+func Diagnose(rec *record.Record, sum *Summary) []Finding {
 	d := newDiag(rec, sum)
 	var fs []Finding
 	for _, c := range checks {
@@ -91,7 +91,7 @@ func sevRank(s string) int {
 	return 2
 }
 
-func newDiag(rec *collector.Record, sum *Summary) *diag {
+func newDiag(rec *record.Record, sum *Summary) *diag {
 	d := &diag{rec: rec, sum: sum, target: rec.Info.Target}
 	var sc struct {
 		Load   json.RawMessage `json:"load"`
@@ -138,7 +138,7 @@ func (d *diag) dur(key string) (time.Duration, bool) {
 
 // val is a row's column; absent cells read as NaN so that comparisons
 // with them are false.
-func val(r collector.Row, col string) float64 {
+func val(r record.Row, col string) float64 {
 	if v, ok := r.Values[col]; ok {
 		return v
 	}
@@ -146,7 +146,7 @@ func val(r collector.Row, col string) float64 {
 }
 
 // total sums a column over rows, skipping empty cells.
-func total(rows []collector.Row, col string) float64 {
+func total(rows []record.Row, col string) float64 {
 	s := 0.0
 	for _, r := range rows {
 		if v, ok := r.Values[col]; ok {
@@ -157,7 +157,7 @@ func total(rows []collector.Row, col string) float64 {
 }
 
 // colMedian is the median of a column over the rows that have it (NaN when none do).
-func colMedian(rows []collector.Row, col string) float64 {
+func colMedian(rows []record.Row, col string) float64 {
 	var vs []float64
 	for _, r := range rows {
 		if v, ok := r.Values[col]; ok && !math.IsNaN(v) {
@@ -175,7 +175,7 @@ func colMedian(rows []collector.Row, col string) float64 {
 }
 
 // span names the seconds of the run covered by rows, e.g. "s 0–4".
-func span(rows []collector.Row) string {
+func span(rows []record.Row) string {
 	if len(rows) == 0 {
 		return ""
 	}

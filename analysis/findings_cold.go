@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // checkColdStart compares a variant that started with an empty pool with
@@ -17,7 +17,7 @@ func checkColdStart(d *diag) *Finding {
 	if cold == "" || warm == "" {
 		return nil
 	}
-	var coldRows, opening, warmRows []collector.Row
+	var coldRows, opening, warmRows []record.Row
 	for _, w := range d.windows {
 		switch w.variant {
 		case cold:
@@ -71,7 +71,7 @@ func checkColdStart(d *diag) *Finding {
 
 // opened is the connections a row's pool opened: poolload's own, or the
 // service's as its gauges show them.
-func opened(r collector.Row) float64 {
+func opened(r record.Row) float64 {
 	if v, ok := r.Values["conns_opened"]; ok {
 		return v
 	}
@@ -79,14 +79,14 @@ func opened(r collector.Row) float64 {
 }
 
 // inUse is a row's connections in use, in poolload's pool or the service's.
-func inUse(r collector.Row) float64 {
+func inUse(r record.Row) float64 {
 	if v, ok := r.Values["pool_in_use"]; ok {
 		return v
 	}
 	return val(r, "svc_pool_in_use")
 }
 
-func sumOf(rows []collector.Row, f func(collector.Row) float64) float64 {
+func sumOf(rows []record.Row, f func(record.Row) float64) float64 {
 	s := 0.0
 	for _, r := range rows {
 		if v := f(r); !math.IsNaN(v) {

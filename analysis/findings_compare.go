@@ -5,7 +5,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // serverLimitGrowth is how much slower queries must get with the bigger
@@ -14,7 +14,7 @@ const serverLimitGrowth = 1.2
 
 // poolSize is a record's pool size: poolload's max_open, or the service's
 // own svc_pool_max gauge for an HTTP target.
-func poolSize(r *collector.Record) (float64, bool) {
+func poolSize(r *record.Record) (float64, bool) {
 	if v, err := strconv.ParseFloat(r.Info.Target["max_open"], 64); err == nil && v > 0 {
 		return v, true
 	}
@@ -27,7 +27,7 @@ func poolSize(r *collector.Record) (float64, bool) {
 // compareFindings reads what a before/after pair of records says about the
 // pool as a whole; today, whether a bigger pool only moved the queue into
 // the server.
-func compareFindings(a, b *collector.Record, rc *RecordComparison) []Finding {
+func compareFindings(a, b *record.Record, rc *RecordComparison) []Finding {
 	sa, okA := poolSize(a)
 	sb, okB := poolSize(b)
 	if !okA || !okB || sa == sb {
@@ -83,8 +83,8 @@ func (c *Comparison) row(metric, stat string) *CompareRow {
 
 // runningOf is the median Threads_running over a variant's rows (the
 // service's database for an HTTP target); NaN when not sampled.
-func runningOf(r *collector.Record, variant string) float64 {
-	var rows []collector.Row
+func runningOf(r *record.Record, variant string) float64 {
+	var rows []record.Row
 	for _, row := range r.Rows {
 		if row.Variant == variant {
 			rows = append(rows, row)

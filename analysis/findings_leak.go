@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // leakStall is the share of the window's best second below which
@@ -109,7 +109,7 @@ func checkLeak(d *diag) *Finding {
 }
 
 // rowSeconds is the length of one row in seconds (rows are one interval).
-func rowSeconds(rows []collector.Row) float64 {
+func rowSeconds(rows []record.Row) float64 {
 	if len(rows) == 0 {
 		return 1
 	}
@@ -121,7 +121,7 @@ func rowSeconds(rows []collector.Row) float64 {
 
 // errorClasses names the error classes counted in rows, most frequent
 // first, e.g. "timeout 40, http_5xx 2".
-func errorClasses(rows []collector.Row) string {
+func errorClasses(rows []record.Row) string {
 	by := map[string]float64{}
 	for _, r := range rows {
 		for k, v := range r.Values {
@@ -143,14 +143,14 @@ func errorClasses(rows []collector.Row) string {
 }
 
 // succeeded is a row's iterations without errors; absent cells count 0.
-func succeeded(r collector.Row) float64 {
-	return total([]collector.Row{r}, "iterations") - total([]collector.Row{r}, "errors")
+func succeeded(r record.Row) float64 {
+	return total([]record.Row{r}, "iterations") - total([]record.Row{r}, "errors")
 }
 
-func medianSucceeded(rows []collector.Row) float64 {
-	out := make([]collector.Row, len(rows))
+func medianSucceeded(rows []record.Row) float64 {
+	out := make([]record.Row, len(rows))
 	for i, r := range rows {
-		out[i] = collector.Row{Values: map[string]float64{"ok": succeeded(r)}}
+		out[i] = record.Row{Values: map[string]float64{"ok": succeeded(r)}}
 	}
 	return colMedian(out, "ok")
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // Thresholds of the signatures. They are deliberately coarse: a finding
@@ -27,7 +27,7 @@ const (
 func checkGenerator(d *diag) *Finding {
 	maxOpen, hasMax := d.num("max_open")
 	for _, w := range d.windows {
-		var late []collector.Row
+		var late []record.Row
 		worst := 0.0
 		for _, r := range w.rows {
 			lag := val(r, "schedule_lag_p99_ms")
@@ -65,7 +65,7 @@ func checkStarvation(d *diag) *Finding {
 		if leakStart(w, "pool_in_use", maxOpen) >= 0 {
 			continue // a leak, not a size problem: checkLeak says so
 		}
-		var pinned []collector.Row
+		var pinned []record.Row
 		for _, r := range w.rows {
 			if val(r, "pool_in_use") >= maxOpen && val(r, "pool_wait_count") > 0 {
 				pinned = append(pinned, r)
@@ -80,7 +80,7 @@ func checkStarvation(d *diag) *Finding {
 	return nil
 }
 
-func starvationFinding(d *diag, w *window, pinned []collector.Row, maxOpen, drops float64) *Finding {
+func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops float64) *Finding {
 	svc, blk := colMedian(pinned, "service_p50_ms"), colMedian(pinned, "blocked_p50_ms")
 	hold := svc - blk
 	f := &Finding{ID: "pool-starvation", Severity: SevCritical,
@@ -143,7 +143,7 @@ func checkVUs(d *diag) *Finding {
 }
 
 func vuFinding(d *diag, w *window, drops, pool, svc, need float64) *Finding {
-	var hit []collector.Row
+	var hit []record.Row
 	for _, r := range w.rows {
 		if val(r, "dropped_vus")+val(r, "dropped_target") > 0 {
 			hit = append(hit, r)

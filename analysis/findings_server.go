@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // checkIdleDeaths finds connections that died while they sat idle in the
@@ -42,7 +42,7 @@ func checkIdleDeaths(d *diag) *Finding {
 		if rec >= 10*time.Second {
 			rec = rec.Truncate(time.Second)
 		}
-		var hit []collector.Row
+		var hit []record.Row
 		for _, r := range w.rows {
 			if val(r, "bad_conn_checks") > 0 || val(r, "errors_bad_connection") > 0 {
 				hit = append(hit, r)

@@ -10,6 +10,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // HdrTicks is the number of percentile ticks per half distance, the
@@ -26,7 +27,7 @@ var hdrHeader = fmt.Sprintf("%12s %14s %10s %14s\n", "Value", "Percentile", "Tot
 // repetitions), or over every variant when variant is "", in the
 // HdrHistogram percentile-distribution text layout with values in
 // milliseconds, which the HdrHistogram plotter reads unchanged.
-func WriteHdr(w io.Writer, r *collector.Record, metric, variant string) error {
+func WriteHdr(w io.Writer, r *record.Record, metric, variant string) error {
 	m, ok := collector.MetricByName(metric)
 	if !ok {
 		return fmt.Errorf("unknown metric %q (one of %s)", metric, metricNames())

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // WriteMarkdown writes the report of record r, summarised as s, in
@@ -19,7 +19,7 @@ import (
 // summary tables, the comparison with its intervals, thresholds, findings
 // and the record's plots (PNG files in r.Dir/plots, linked relatively so
 // the report works beside the record).
-func WriteMarkdown(w io.Writer, r *collector.Record, s *Summary) error {
+func WriteMarkdown(w io.Writer, r *record.Record, s *Summary) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# poolload report: %s\n\n", mdText(s.Scenario))
 	writeFacts(&b, r)
@@ -37,7 +37,7 @@ func WriteMarkdown(w io.Writer, r *collector.Record, s *Summary) error {
 	return nil
 }
 
-func writeFacts(b *bytes.Buffer, r *collector.Record) {
+func writeFacts(b *bytes.Buffer, r *record.Record) {
 	in := &r.Info
 	fmt.Fprintf(b, "- run: `%s`, %s", in.ID, in.Status)
 	if in.Error != "" {
@@ -88,7 +88,7 @@ type scenarioDoc struct {
 	Repeat int `json:"repeat"`
 }
 
-func writeScenario(b *bytes.Buffer, r *collector.Record) {
+func writeScenario(b *bytes.Buffer, r *record.Record) {
 	b.WriteString("## Scenario\n\n")
 	var sc scenarioDoc
 	_ = json.Unmarshal(r.Info.Scenario, &sc) // what does not parse is left blank; the raw JSON follows
@@ -185,7 +185,7 @@ func writeFindingsMD(b *bytes.Buffer, fs []Finding) {
 // writePlotsMD embeds the PNG plots the record has, in name order.
 func writePlotsMD(b *bytes.Buffer, dir string) error {
 	b.WriteString("## Plots\n\n")
-	names, err := filepath.Glob(filepath.Join(dir, collector.PlotsDir, "*.png"))
+	names, err := filepath.Glob(filepath.Join(dir, record.PlotsDir, "*.png"))
 	if err != nil {
 		return fmt.Errorf("listing the plots: %w", err)
 	}
@@ -200,7 +200,7 @@ func writePlotsMD(b *bytes.Buffer, dir string) error {
 		}
 		base := filepath.Base(p)
 		title := strings.ReplaceAll(strings.TrimSuffix(base, ".png"), "_", " ")
-		fmt.Fprintf(b, "### %s\n\n![%s](%s/%s)\n\n", mdText(title), mdText(title), collector.PlotsDir, base)
+		fmt.Fprintf(b, "### %s\n\n![%s](%s/%s)\n\n", mdText(title), mdText(title), record.PlotsDir, base)
 	}
 	return nil
 }

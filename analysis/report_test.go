@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/analysis/testrecord"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 func TestMarkdownReport(t *testing.T) {
@@ -17,11 +17,11 @@ func TestMarkdownReport(t *testing.T) {
 	iv := uniform(1*ms, 2*ms, 50)
 	err := testrecord.Write(dir, testrecord.Record{Name: "md", Thresh: map[string][]string{"latency": {"p(99) < 1ms"}},
 		Windows: []testrecord.Window{{Variant: "cold", Rep: 1, Intervals: testrecord.Seconds(3, iv)},
-			{Variant: "warm", Rep: 1, Prelude: collector.Prelude{Prewarmed: 4}, Intervals: testrecord.Seconds(3, iv)}}})
+			{Variant: "warm", Rep: 1, Prelude: record.Prelude{Prewarmed: 4}, Intervals: testrecord.Seconds(3, iv)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	plots := filepath.Join(dir, collector.PlotsDir)
+	plots := filepath.Join(dir, record.PlotsDir)
 	for name, body := range map[string]string{"latency_over_time.png": "png", "latency_over_time.svg": "svg", "empty.png": ""} {
 		if err := os.MkdirAll(plots, 0o755); err != nil {
 			t.Fatal(err)
@@ -30,7 +30,7 @@ func TestMarkdownReport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rec, err := collector.Open(dir)
+	rec, err := record.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // The steady-state band around the warm variant's p99: the cold variant is
@@ -67,7 +68,7 @@ type SteadyRep struct {
 // added, summed over every iteration that paid it. It is signed, so an
 // interval faster than warm gives some back. A window that never settles
 // sums over all its intervals.
-func SteadyState(r *collector.Record, cold, warm string) (*Steady, error) {
+func SteadyState(r *record.Record, cold, warm string) (*Steady, error) {
 	wh := r.Merged(warm, 0, collector.Latency)
 	if wh.TotalCount() == 0 {
 		return nil, fmt.Errorf("variant %q has no latency samples", warm)
@@ -77,10 +78,10 @@ func SteadyState(r *collector.Record, cold, warm string) (*Steady, error) {
 	var secs, pens []float64
 	for _, w := range r.Info.Windows {
 		rows := r.Series(w.Variant, w.Rep)
-		if w.Variant != cold || w.Status == collector.StatusSkipped || len(rows) == 0 {
+		if w.Variant != cold || w.Status == record.StatusSkipped || len(rows) == 0 {
 			continue
 		}
-		hs := padTo(r.Hists[collector.Tag(cold, w.Rep, collector.Latency)], len(rows))
+		hs := padTo(r.Hists[record.Tag(cold, w.Rep, collector.Latency)], len(rows))
 		s, ended := settleIndex(newSpectrum(hs), st.WarmP99Ms*1e6, st.BandMs*1e6)
 		rep := SteadyRep{Rep: w.Rep, Penalty: penalty(hs[:s], st.WarmMeanMs*1e6)}
 		sec := math.Inf(1)

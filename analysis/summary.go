@@ -14,6 +14,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // Stats are the percentiles of one metric, in milliseconds.
@@ -50,7 +51,7 @@ type Group struct {
 	Seconds  float64           `json:"seconds"`
 	Offered  float64           `json:"offered_rate"`
 	Rate     float64           `json:"achieved_rate"`
-	Totals   collector.Totals  `json:"totals"`
+	Totals   record.Totals     `json:"totals"`
 	Examples map[string]string `json:"error_examples,omitempty"`
 	Metrics  map[string]Stats  `json:"metrics"`
 	// ConnsOpened is the number of connections the pool opened during the
@@ -96,7 +97,7 @@ type Finding struct {
 
 // Summarize computes the summary of a record, with the comparison of its
 // default pair of variants and its thresholds evaluated.
-func Summarize(r *collector.Record) *Summary {
+func Summarize(r *record.Record) *Summary {
 	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: networkOf(r.Info.Target)}
 	var sc struct {
 		Name string `json:"name"`
@@ -106,7 +107,7 @@ func Summarize(r *collector.Record) *Summary {
 	var order []string
 	byVariant := map[string]*Group{}
 	for _, w := range r.Info.Windows {
-		if w.Status == collector.StatusSkipped {
+		if w.Status == record.StatusSkipped {
 			continue
 		}
 		g := windowGroup(r, &w)
@@ -141,7 +142,7 @@ func Summarize(r *collector.Record) *Summary {
 	return s
 }
 
-func windowGroup(r *collector.Record, w *collector.WindowInfo) Group {
+func windowGroup(r *record.Record, w *record.WindowInfo) Group {
 	g := Group{Variant: w.Variant, Rep: w.Rep, Windows: 1, Status: w.Status,
 		Seconds: time.Duration(w.Length).Seconds(), Offered: w.Offered,
 		Totals: w.Totals, Examples: w.Examples, Metrics: metricStats(r, w.Variant, w.Rep)}
@@ -159,7 +160,7 @@ func windowGroup(r *collector.Record, w *collector.WindowInfo) Group {
 
 // sumDelta sums a per-interval delta gauge over rows; nil when the record
 // has no such gauge.
-func sumDelta(rows []collector.Row, col string) *int64 {
+func sumDelta(rows []record.Row, col string) *int64 {
 	var n int64
 	found := false
 	for _, row := range rows {
@@ -204,7 +205,7 @@ func addMap(dst, src map[string]int64) map[string]int64 {
 	return dst
 }
 
-func metricStats(r *collector.Record, variant string, rep int) map[string]Stats {
+func metricStats(r *record.Record, variant string, rep int) map[string]Stats {
 	out := map[string]Stats{}
 	for m := range collector.NumMetrics {
 		st := StatsOf(r.Merged(variant, rep, m))
@@ -221,7 +222,7 @@ func (s *Summary) Write(dir string) error {
 	if err != nil {
 		return fmt.Errorf("encoding the summary: %w", err)
 	}
-	return collector.WriteFileAtomic(filepath.Join(dir, collector.SummaryFile), append(b, '\n'))
+	return record.WriteFileAtomic(filepath.Join(dir, record.SummaryFile), append(b, '\n'))
 }
 
 // addCount adds an optional count into another.

@@ -12,6 +12,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/threshold"
 )
 
@@ -29,7 +30,7 @@ type Result struct {
 }
 
 // ThresholdsOf reads the thresholds of the scenario saved in run.json.
-func ThresholdsOf(r *collector.Record) (map[string][]string, error) {
+func ThresholdsOf(r *record.Record) (map[string][]string, error) {
 	var sc struct {
 		Thresholds map[string][]string `json:"thresholds"`
 	}
@@ -44,7 +45,7 @@ func ThresholdsOf(r *collector.Record) (map[string][]string, error) {
 
 // Evaluate checks every threshold against r, keys in alphabetical order and
 // each key's expressions in the order written.
-func Evaluate(r *collector.Record, thresholds map[string][]string) []Result {
+func Evaluate(r *record.Record, thresholds map[string][]string) []Result {
 	var out []Result
 	variants := Variants(r)
 	for _, key := range sortedKeys(thresholds) {
@@ -55,7 +56,7 @@ func Evaluate(r *collector.Record, thresholds map[string][]string) []Result {
 	return out
 }
 
-func evaluateOne(r *collector.Record, variants []string, key, expr string) Result {
+func evaluateOne(r *record.Record, variants []string, key, expr string) Result {
 	res := Result{Key: key, Expr: strings.TrimSpace(expr), Measured: "-"}
 	t, err := threshold.Parse(key, expr)
 	if err != nil {
@@ -85,7 +86,7 @@ func evaluateOne(r *collector.Record, variants []string, key, expr string) Resul
 }
 
 // measureTiming returns the aggregation of t's metric in nanoseconds.
-func measureTiming(r *collector.Record, variants []string, t *threshold.Threshold) (float64, string, error) {
+func measureTiming(r *record.Record, variants []string, t *threshold.Threshold) (float64, string, error) {
 	m, _ := collector.MetricByName(t.Metric)
 	var h *hdr.Histogram
 	if t.Variant != "" {
@@ -117,11 +118,11 @@ func measureTiming(r *collector.Record, variants []string, t *threshold.Threshol
 
 // measureCounter returns the count or rate of t's counter; see Threshold
 // for what each rate divides by.
-func measureCounter(r *collector.Record, t *threshold.Threshold) (float64, string, error) {
-	var tot collector.Totals
+func measureCounter(r *record.Record, t *threshold.Threshold) (float64, string, error) {
+	var tot record.Totals
 	secs := 0.0
 	for _, w := range r.Info.Windows {
-		if w.Status == collector.StatusSkipped || (t.Variant != "" && w.Variant != t.Variant) {
+		if w.Status == record.StatusSkipped || (t.Variant != "" && w.Variant != t.Variant) {
 			continue
 		}
 		tot.Iterations += w.Totals.Iterations

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/analysis/testrecord"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 func TestEvaluateThresholds(t *testing.T) {
@@ -74,7 +74,7 @@ func TestEvaluateThresholds(t *testing.T) {
 
 // thresholdRecord: cold 10–20 ms with blocked 5 ms and 2 drops, warm 1–2 ms
 // with blocked 100 µs and 1 error; 3 seconds × 100 iterations each.
-func thresholdRecord(t *testing.T, thresholds map[string][]string) *collector.Record {
+func thresholdRecord(t *testing.T, thresholds map[string][]string) *record.Record {
 	cold := testrecord.Interval{N: 100, Latency: testrecord.Spread(10*ms, 20*ms, 100), Blocked: testrecord.Const(5 * ms)}
 	warm := testrecord.Interval{N: 100, Latency: testrecord.Spread(1*ms, 2*ms, 100), Blocked: testrecord.Const(100 * us)}
 	coldIvs := testrecord.Seconds(3, cold)

@@ -18,7 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // defaultDPI is the resolution of the PNG files: 144 keeps lines and text
@@ -138,7 +138,7 @@ func (f *figure) save(dir string, dpi int) ([]string, error) {
 			return paths, fmt.Errorf("encoding %s%s: %w", f.name, out.ext, err)
 		}
 		path := filepath.Join(dir, f.name+out.ext)
-		if err := collector.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		if err := record.WriteFileAtomic(path, buf.Bytes()); err != nil {
 			return paths, fmt.Errorf("saving plot %s: %w", f.name, err)
 		}
 		paths = append(paths, path)

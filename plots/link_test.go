@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/analysis/testrecord"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // crossZone are the target facts of a run over the cross-zone preset, as
@@ -27,8 +27,8 @@ var crossZone = map[string]string{
 // the link figure alone: a warm pool whose idle connections the link
 // resets (5 in second 1, 1 in second 3) and one refused connection. The
 // emulator reports no drops: the column is absent.
-func linkRecord(target map[string]string) *collector.Record {
-	var rows []collector.Row
+func linkRecord(target map[string]string) *record.Record {
+	var rows []record.Row
 	for s, sec := range []struct{ conns, resets, refused, active float64 }{
 		{0, 0, 0, 8}, {2, 5, 0, 5}, {0, 0, 0, 5}, {1, 1, 1, 5},
 	} {
@@ -82,7 +82,7 @@ func TestLinkFaultSeries(t *testing.T) {
 // link figure.
 func TestLinkFigureOnlyWithLinkColumns(t *testing.T) {
 	t.Parallel()
-	for name, rec := range map[string]*collector.Record{"mysql": mysqlRecord(t), "http": httpLeakRecord(crossZone)} {
+	for name, rec := range map[string]*record.Record{"mysql": mysqlRecord(t), "http": httpLeakRecord(crossZone)} {
 		if f, err := linkFigure(newRun(rec)); f != nil || err != nil {
 			t.Errorf("%s record without link columns: link figure %v, %v", name, f, err)
 		}

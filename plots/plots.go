@@ -21,7 +21,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // builders are the plots in the order they are written; a builder returns
@@ -42,13 +42,13 @@ var builders = []struct {
 // Render writes the plots of rec into dir, creating it, and returns the
 // paths of the files written (name.png and name.svg for each plot drawn).
 // On error it returns the paths written so far.
-func Render(rec *collector.Record, dir string) ([]string, error) {
+func Render(rec *record.Record, dir string) ([]string, error) {
 	return render(rec, dir, defaultDPI)
 }
 
 // render is Render at a given PNG resolution; tests under the race
 // detector, which slows rasterising tenfold, draw fewer pixels.
-func render(rec *collector.Record, dir string, dpi int) ([]string, error) {
+func render(rec *record.Record, dir string, dpi int) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the plots directory: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // wantRows are the panel rows of each plot of a full record.
@@ -33,7 +33,7 @@ func wantSize(rows, sub int) image.Point {
 }
 
 // renderForTest is Render, at a lower resolution under the race detector.
-func renderForTest(rec *collector.Record, dir string) ([]string, error) {
+func renderForTest(rec *record.Record, dir string) ([]string, error) {
 	if testDPI == defaultDPI {
 		return Render(rec, dir)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/analysis/testrecord"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // The pool and conns figures are tested on what they are built from (the
@@ -18,8 +18,8 @@ import (
 // pinned at the pool's max of 10 from the first second while requests
 // pile up waiting. It has the service's and its database's gauges and no
 // pool_* or threads_* column, like a real HTTP record.
-func httpLeakRecord(target map[string]string) *collector.Record {
-	var rows []collector.Row
+func httpLeakRecord(target map[string]string) *record.Record {
+	var rows []record.Row
 	for s := range 6 {
 		opened := 0.0
 		if s == 0 { // the pool fills in the first second and never again
@@ -35,7 +35,7 @@ func httpLeakRecord(target map[string]string) *collector.Record {
 }
 
 // mysqlRows are a few seconds of a MySQL target's pool and server gauges.
-func mysqlRows() []collector.Row {
+func mysqlRows() []record.Row {
 	return testrecord.Rows("cold", 0, 3, map[string]float64{
 		"pool_open": 12, "pool_in_use": 7, "pool_idle": 5, "pool_wait_count": 0,
 		"conns_opened": 0, "conns_closed": 0, "threads_connected": 13, "threads_running": 1,
@@ -101,12 +101,12 @@ func TestPoolFigureService(t *testing.T) {
 // The in-use panel carries the pool's max, where a leak pins it.
 func TestPoolMaxLine(t *testing.T) {
 	t.Parallel()
-	mysql := func(maxOpen string) *collector.Record {
+	mysql := func(maxOpen string) *record.Record {
 		return testrecord.InMemory{Target: map[string]string{"max_open": maxOpen}, Rows: mysqlRows()}.Record()
 	}
 	tests := []struct {
 		name   string
-		rec    *collector.Record
+		rec    *record.Record
 		label  string // "" for no line
 		values []float64
 	}{

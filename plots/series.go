@@ -9,7 +9,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // window is one variant × repetition of a record with its time-series rows.
@@ -17,12 +17,12 @@ type window struct {
 	variant string
 	rep     int
 	color   color.RGBA
-	rows    []collector.Row
+	rows    []record.Row
 }
 
 // run is what every plot of one record draws from.
 type run struct {
-	rec      *collector.Record
+	rec      *record.Record
 	variants []string // in record order: the order fixes each one's colour
 	colors   map[string]color.RGBA
 	windows  []window // grouped by variant, repetitions ascending
@@ -31,7 +31,7 @@ type run struct {
 	name     string  // scenario name and run id, for figure titles
 }
 
-func newRun(rec *collector.Record) *run {
+func newRun(rec *record.Record) *run {
 	r := &run{rec: rec, colors: map[string]color.RGBA{}}
 	addVariant := func(v string) {
 		if _, ok := r.colors[v]; !ok {
@@ -105,7 +105,7 @@ func (r *run) nonZero(cols ...string) bool {
 // column is the series (t_end_s, col) of rows, leaving out rows where col
 // is empty (not measured, e.g. a server gauge while the server was down)
 // rather than drawing them as zero.
-func column(rows []collector.Row, col string) plotter.XYs {
+func column(rows []record.Row, col string) plotter.XYs {
 	var xys plotter.XYs
 	for _, row := range rows {
 		x, okx := row.Values["t_end_s"]
@@ -120,7 +120,7 @@ func column(rows []collector.Row, col string) plotter.XYs {
 // sumColumns is the series (t_end_s, sum of cols) of rows: a row counts
 // when it has at least one of cols, and an absent column adds nothing (a
 // link emulator that reports resets but not drops, say).
-func sumColumns(rows []collector.Row, cols []string) plotter.XYs {
+func sumColumns(rows []record.Row, cols []string) plotter.XYs {
 	var xys plotter.XYs
 	for _, row := range rows {
 		x, okx := row.Values["t_end_s"]

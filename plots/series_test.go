@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 func TestPercentileXY(t *testing.T) {
@@ -143,7 +144,7 @@ func TestLogTicks(t *testing.T) {
 }
 
 func TestColumnSeries(t *testing.T) {
-	rows := []collector.Row{
+	rows := []record.Row{
 		{Values: map[string]float64{"t_end_s": 1, "a": 5}},
 		{Values: map[string]float64{"t_end_s": 2}}, // "a" empty: not measured
 		{Values: map[string]float64{"t_end_s": 2.5, "a": math.NaN()}},
@@ -160,11 +161,11 @@ func TestColumnSeries(t *testing.T) {
 // A variant keeps its colour whatever the plot, fixed by run.json's order
 // even when its rows come first in the file.
 func TestRunOrderAndColours(t *testing.T) {
-	rec := &collector.Record{
-		Info: collector.RunInfo{Windows: []collector.WindowInfo{
+	rec := &record.Record{
+		Info: record.RunInfo{Windows: []record.WindowInfo{
 			{Variant: "cold", Rep: 1}, {Variant: "warm", Rep: 1}, {Variant: "cold", Rep: 2}, {Variant: "idle", Rep: 1},
 		}},
-		Rows: []collector.Row{
+		Rows: []record.Row{
 			{Variant: "warm", Rep: 1, Values: map[string]float64{"t_end_s": 1}},
 			{Variant: "cold", Rep: 2, Values: map[string]float64{"t_end_s": 3}},
 			{Variant: "cold", Rep: 1, Values: map[string]float64{"t_end_s": 2}},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // mysqlGauges are the gauge columns of the MySQL driver, in its order.
@@ -59,14 +60,14 @@ func warmSecond(int) second {
 // The MySQL-like record is shared by the tests that only read it.
 var (
 	mysqlOnce sync.Once
-	mysqlRec  *collector.Record
+	mysqlRec  *record.Record
 	mysqlErr  error
 	mysqlDir  string
 )
 
 // mysqlRecord is a cold-vs-warm record of two repetitions of 10 s at
 // 200/s with the MySQL driver's gauges.
-func mysqlRecord(t *testing.T) *collector.Record {
+func mysqlRecord(t *testing.T) *record.Record {
 	mysqlOnce.Do(func() {
 		mysqlDir, mysqlErr = os.MkdirTemp("", "plots-test-")
 		if mysqlErr == nil {
@@ -89,7 +90,7 @@ func TestMain(m *testing.M) {
 
 // synthRecord writes a cold-vs-warm record into a temporary directory and
 // reads it back, so that the plots see exactly what Open returns.
-func synthRecord(t testing.TB, o synthOpts) *collector.Record {
+func synthRecord(t testing.TB, o synthOpts) *record.Record {
 	t.Helper()
 	rec, err := writeSynth(t.TempDir(), o)
 	if err != nil {
@@ -98,22 +99,22 @@ func synthRecord(t testing.TB, o synthOpts) *collector.Record {
 	return rec
 }
 
-func writeSynth(dir string, o synthOpts) (*collector.Record, error) {
+func writeSynth(dir string, o synthOpts) (*record.Record, error) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	info := collector.RunInfo{ID: "synthetic", Version: "test", Started: start, Status: collector.StatusRunning,
+	info := record.RunInfo{ID: "synthetic", Version: "test", Started: start, Status: record.StatusRunning,
 		Scenario: json.RawMessage(`{"name":"mysql-cold-warm"}`)}
 	if o.gauges {
 		info.Gauges = mysqlGauges
 	}
-	w, err := collector.Create(dir, info)
+	w, err := record.Create(dir, info)
 	if err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for rep := 1; rep <= o.reps; rep++ {
 		for _, v := range []string{"cold", "warm"} {
-			w.Info.Windows = append(w.Info.Windows, collector.WindowInfo{Variant: v, Rep: rep,
-				Status: collector.StatusComplete, Start: start, Offered: float64(o.rate)})
+			w.Info.Windows = append(w.Info.Windows, record.WindowInfo{Variant: v, Rep: rep,
+				Status: record.StatusComplete, Start: start, Offered: float64(o.rate)})
 			shape := warmSecond
 			if v == "cold" {
 				shape = coldSecond
@@ -125,10 +126,10 @@ func writeSynth(dir string, o synthOpts) (*collector.Record, error) {
 			}
 		}
 	}
-	if err := w.Close(collector.StatusComplete, nil); err != nil {
+	if err := w.Close(record.StatusComplete, nil); err != nil {
 		return nil, err
 	}
-	return collector.Open(dir)
+	return record.Open(dir)
 }
 
 // synthInterval fills one interval: timings spread around the second's

@@ -4,7 +4,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 const timeLabel = "time since the window's t0 (s)"
@@ -76,7 +76,7 @@ type panelSpec struct {
 }
 
 // series is the spec's values in rows.
-func (s panelSpec) series(rows []collector.Row) plotter.XYs {
+func (s panelSpec) series(rows []record.Row) plotter.XYs {
 	if len(s.sum) > 0 {
 		return sumColumns(rows, s.sum)
 	}

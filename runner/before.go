@@ -8,13 +8,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
 
 // before plays v.Before and records how long it took.
-func (r *Runner) before(ctx context.Context, v *scenario.Variant, pre *collector.Prelude) error {
+func (r *Runner) before(ctx context.Context, v *scenario.Variant, pre *record.Prelude) error {
 	b := v.Before
 	if b == nil {
 		return nil

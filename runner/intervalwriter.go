@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // intervalWriter collects a window's frozen intervals and writes them to
@@ -34,7 +35,7 @@ const writeQueue = 16
 
 // startWriter starts the writer; onCollect is called with each interval
 // once its histograms and counters are in, before it is written.
-func startWriter(out *collector.Writer, p WindowPlan, onCollect func(*collector.Interval)) *intervalWriter {
+func startWriter(out *record.Writer, p WindowPlan, onCollect func(*collector.Interval)) *intervalWriter {
 	w := &intervalWriter{frozen: make(chan queued, 1), collected: make(chan queued, writeQueue), done: make(chan struct{})}
 	go func() {
 		defer close(w.collected)

@@ -13,6 +13,7 @@ import (
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/network"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
@@ -43,7 +44,7 @@ func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
 	// two hops and the server's wake-ups) twice over. Too little is a bug
 	// and fails at once; outside load only ever adds time, so a reading
 	// over the bound is taken again (clocktest.Require).
-	var rec *collector.Record
+	var rec *record.Record
 	r := clocktest.Require(t, 30*time.Second,
 		func() linkReading { var r linkReading; rec, r = linkAdds(t, ctx); return r },
 		func(r linkReading) bool { return r.linked-r.direct <= 2*time.Millisecond+2*r.direct },
@@ -89,7 +90,7 @@ type linkReading struct{ linked, direct time.Duration }
 
 // linkAdds runs linkScenario at 400/s and the same load on the direct
 // path, and returns the linked record and both warm wait p50s.
-func linkAdds(t *testing.T, ctx context.Context) (*collector.Record, linkReading) {
+func linkAdds(t *testing.T, ctx context.Context) (*record.Record, linkReading) {
 	t.Helper()
 	s := linkScenario()
 	// Outside load (other packages' tests, -race) only ever adds time, so
@@ -109,7 +110,7 @@ func linkAdds(t *testing.T, ctx context.Context) (*collector.Record, linkReading
 	if err != nil {
 		t.Fatal(err)
 	}
-	best := func(rec *collector.Record) time.Duration {
+	best := func(rec *record.Record) time.Duration {
 		p50 := time.Hour
 		for rep := 1; rep <= 2; rep++ {
 			p50 = min(p50, time.Duration(rec.Merged("warm", rep, collector.Wait).ValueAtQuantile(50)))

@@ -9,6 +9,7 @@ import (
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/engine"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
@@ -17,7 +18,7 @@ import (
 // goroutine drains the recorder every interval, samples the gauges and
 // writes the interval to the record while the VUs keep running; the final,
 // shorter interval is written once the last VU is done.
-func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, info *collector.WindowInfo) {
+func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, info *record.WindowInfo) {
 	l := &r.Scenario.Load
 	sched := ScheduleOf(l)
 	r.rec.Drain(&collector.Interval{}) // forget anything left from a prelude
@@ -26,7 +27,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 		PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs, GracefulStop: l.GracefulStop.D()}
 	info.Planned = sched.Total()
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
-	info.Status = collector.StatusRunning
+	info.Status = record.StatusRunning
 	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
 	it.out = startWriter(r.Out, p, it.collected)
 	// Sample once before t0 and throw it away: the drivers' delta gauges
@@ -50,14 +51,14 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 
 	info.Length = units.Duration(w.Elapsed())
 	info.VUsAlloc = w.Allocated()
-	info.Totals = collector.TotalsOf(&it.total)
+	info.Totals = record.TotalsOf(&it.total)
 	info.Examples = r.rec.Examples()
-	info.Status = collector.StatusComplete
+	info.Status = record.StatusComplete
 	if !complete {
-		info.Status = collector.StatusInterrupted
+		info.Status = record.StatusInterrupted
 	}
 	if werr != nil {
-		info.Status, info.Error = collector.StatusFailed, werr.Error()
+		info.Status, info.Error = record.StatusFailed, werr.Error()
 	}
 }
 

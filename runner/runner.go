@@ -16,6 +16,7 @@ import (
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/engine"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/scenario"
 )
 
@@ -35,7 +36,7 @@ type Runner struct {
 	// Target is what OpenTarget prepared: the opener called before each
 	// window, the service, and the network link's samplers and facts.
 	Target *Prepared
-	Out    *collector.Writer
+	Out    *record.Writer
 	// Progress, if set, is called after each interval (from the runner's
 	// interval goroutine).
 	Progress func(Progress)
@@ -70,9 +71,9 @@ func Plan(s *scenario.Scenario) []WindowPlan {
 func (r *Runner) Run(ctx context.Context) error {
 	r.rec = collector.NewRecorder(2 * runtime.GOMAXPROCS(0))
 	plan := Plan(r.Scenario)
-	r.Out.Info.Windows = make([]collector.WindowInfo, len(plan))
+	r.Out.Info.Windows = make([]record.WindowInfo, len(plan))
 	for i, p := range plan {
-		r.Out.Info.Windows[i] = collector.WindowInfo{Variant: p.Variant.Name, Rep: p.Rep, Status: collector.StatusSkipped}
+		r.Out.Info.Windows[i] = record.WindowInfo{Variant: p.Variant.Name, Rep: p.Rep, Status: record.StatusSkipped}
 	}
 	for i, p := range plan {
 		if ctx.Err() != nil {
@@ -84,7 +85,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			err = saveErr
 		}
 		if err != nil {
-			info.Status, info.Error = collector.StatusFailed, err.Error()
+			info.Status, info.Error = record.StatusFailed, err.Error()
 			_ = r.Out.SaveInfo()
 			return fmt.Errorf("variant %s, repetition %d: %w", p.Variant.Name, p.Rep, err)
 		}
@@ -94,7 +95,7 @@ func (r *Runner) Run(ctx context.Context) error {
 
 // runWindow plays the variant's before step, opens a fresh driver, plays
 // the rest of the prelude, then the measured window.
-func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *collector.WindowInfo) error {
+func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *record.WindowInfo) error {
 	r.sampleLink(ctx) // the prelude's counts start here
 	if err := r.before(ctx, p.Variant, &info.Prelude); err != nil {
 		if ctx.Err() != nil {
@@ -146,7 +147,7 @@ func (r *Runner) sampleLink(ctx context.Context) map[string]float64 {
 
 // prelude settles the target, then prewarms, warms up and idles as the
 // variant says.
-func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *scenario.Variant, pre *collector.Prelude) error {
+func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *scenario.Variant, pre *record.Prelude) error {
 	if s, ok := drv.(driver.Settler); ok {
 		if err := s.Settle(ctx); err != nil {
 			return fmt.Errorf("waiting for the target to settle: %w", err)

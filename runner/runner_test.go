@@ -7,6 +7,7 @@ import (
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
@@ -24,10 +25,10 @@ func testScenario(rate float64, d time.Duration) *scenario.Scenario {
 	}
 }
 
-func runScenario(t *testing.T, ctx context.Context, s *scenario.Scenario) (*collector.Record, error) {
+func runScenario(t *testing.T, ctx context.Context, s *scenario.Scenario) (*record.Record, error) {
 	t.Helper()
 	dir := t.TempDir()
-	w, err := collector.Create(dir, collector.RunInfo{ID: "t", Started: time.Now(), Status: collector.StatusRunning,
+	w, err := record.Create(dir, record.RunInfo{ID: "t", Started: time.Now(), Status: record.StatusRunning,
 		Interval: s.Output.Interval, Scenario: []byte(`{"name":"t"}`), Gauges: GaugeNames(s)})
 	if err != nil {
 		t.Fatal(err)
@@ -39,14 +40,14 @@ func runScenario(t *testing.T, ctx context.Context, s *scenario.Scenario) (*coll
 	}
 	r := &Runner{Scenario: s, Target: tgt, Out: w}
 	runErr := r.Run(ctx)
-	status := collector.StatusComplete
+	status := record.StatusComplete
 	if ctx.Err() != nil {
-		status = collector.StatusInterrupted
+		status = record.StatusInterrupted
 	}
 	if err := w.Close(status, runErr); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := collector.Open(dir)
+	rec, err := record.Open(dir)
 	if err != nil {
 		t.Fatalf("the record does not read back: %v", err)
 	}
@@ -64,7 +65,7 @@ func TestRunnerAlternatesVariants(t *testing.T) {
 		order = append(order, w.Variant)
 		// Every planned iteration ran or was dropped; a loaded machine
 		// (other packages' tests, -race) may stall the 5 VUs into a drop.
-		if tot := w.Totals; w.Status != collector.StatusComplete || w.Planned != 50 ||
+		if tot := w.Totals; w.Status != record.StatusComplete || w.Planned != 50 ||
 			tot.Iterations+tot.Dropped != 50 || tot.Dropped > 2 {
 			t.Errorf("%s.%d: %s, %d of %d iterations, %d dropped", w.Variant, w.Rep, w.Status, tot.Iterations, w.Planned, tot.Dropped)
 		}
@@ -91,11 +92,11 @@ func TestCancelledRunLeavesAValidRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Info.Status != collector.StatusInterrupted {
+	if rec.Info.Status != record.StatusInterrupted {
 		t.Errorf("run status %q", rec.Info.Status)
 	}
 	w := rec.Info.Windows
-	if w[0].Status != collector.StatusInterrupted || w[1].Status != collector.StatusSkipped {
+	if w[0].Status != record.StatusInterrupted || w[1].Status != record.StatusSkipped {
 		t.Errorf("windows: %+v", w)
 	}
 	// Setup time varies (a loaded machine, -race), so the iterations the

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // InMemory is a record built directly in memory, without files, for tests
@@ -14,29 +14,29 @@ type InMemory struct {
 	Target   map[string]string // run.json's "target"
 	Scenario map[string]any    // resolved scenario (default: constant rate 100/s)
 	Offered  float64           // each window's offered rate (default 100)
-	Rows     []collector.Row
+	Rows     []record.Row
 	// Prewarmed is the prewarm of each variant's windows (default none).
 	Prewarmed map[string]int
 }
 
 // Rows returns n one-second rows of variant (rep 1) starting at second
 // from, each with the column values in vals plus t_start_s and t_end_s.
-func Rows(variant string, from, n int, vals map[string]float64) []collector.Row {
-	out := make([]collector.Row, n)
+func Rows(variant string, from, n int, vals map[string]float64) []record.Row {
+	out := make([]record.Row, n)
 	for i := range out {
 		v := maps.Clone(vals)
 		if v == nil {
 			v = map[string]float64{}
 		}
 		v["t_start_s"], v["t_end_s"] = float64(from+i), float64(from+i+1)
-		out[i] = collector.Row{Variant: variant, Rep: 1, Values: v}
+		out[i] = record.Row{Variant: variant, Rep: 1, Values: v}
 	}
 	return out
 }
 
-// Record builds the collector.Record, with one complete window per
+// Record builds the record.Record, with one complete window per
 // variant seen in the rows.
-func (m InMemory) Record() *collector.Record {
+func (m InMemory) Record() *record.Record {
 	if m.Offered == 0 {
 		m.Offered = 100
 	}
@@ -45,15 +45,15 @@ func (m InMemory) Record() *collector.Record {
 			"load": map[string]any{"executor": "constant-arrival-rate", "rate": m.Offered}}
 	}
 	sc, _ := json.Marshal(m.Scenario)
-	r := &collector.Record{Info: collector.RunInfo{ID: "synthetic", Scenario: sc, Status: collector.StatusComplete,
+	r := &record.Record{Info: record.RunInfo{ID: "synthetic", Scenario: sc, Status: record.StatusComplete,
 		Target: m.Target}, Rows: m.Rows}
 	seen := map[string]bool{}
 	for _, row := range m.Rows {
 		if !seen[row.Variant] {
 			seen[row.Variant] = true
-			r.Info.Windows = append(r.Info.Windows, collector.WindowInfo{Variant: row.Variant, Rep: row.Rep,
-				Status: collector.StatusComplete, Offered: m.Offered,
-				Prelude: collector.Prelude{Prewarmed: m.Prewarmed[row.Variant]}})
+			r.Info.Windows = append(r.Info.Windows, record.WindowInfo{Variant: row.Variant, Rep: row.Rep,
+				Status: record.StatusComplete, Offered: m.Offered,
+				Prelude: record.Prelude{Prewarmed: m.Prewarmed[row.Variant]}})
 		}
 	}
 	return r

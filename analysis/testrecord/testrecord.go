@@ -1,5 +1,5 @@
 // Package testrecord writes synthetic run records with known distributions,
-// through the same collector.Writer a real run uses, so that analysis and
+// through the same record.Writer a real run uses, so that analysis and
 // CLI tests read them back exactly as they would read a real record.
 package testrecord
 
@@ -11,6 +11,7 @@ import (
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/units"
 )
 
@@ -28,7 +29,7 @@ type Record struct {
 type Window struct {
 	Variant   string
 	Rep       int
-	Prelude   collector.Prelude
+	Prelude   record.Prelude
 	Intervals []Interval // one second each
 }
 
@@ -87,14 +88,14 @@ func Write(dir string, r Record) error {
 		return fmt.Errorf("encoding the scenario: %w", err)
 	}
 	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	w, err := collector.Create(dir, collector.RunInfo{ID: "synthetic-" + r.Name, Tool: "poolload", Version: "test",
-		Scenario: sc, Started: start, Status: collector.StatusRunning, Interval: units.Duration(time.Second), Gauges: r.Gauges})
+	w, err := record.Create(dir, record.RunInfo{ID: "synthetic-" + r.Name, Tool: "poolload", Version: "test",
+		Scenario: sc, Started: start, Status: record.StatusRunning, Interval: units.Duration(time.Second), Gauges: r.Gauges})
 	if err != nil {
 		return err
 	}
 	t0 := start
 	for _, win := range r.Windows {
-		info := collector.WindowInfo{Variant: win.Variant, Rep: win.Rep, Status: collector.StatusComplete,
+		info := record.WindowInfo{Variant: win.Variant, Rep: win.Rep, Status: record.StatusComplete,
 			Start: t0, Length: units.Duration(time.Duration(len(win.Intervals)) * time.Second),
 			Planned: int64(r.Rate) * int64(len(win.Intervals)), Offered: r.Rate, Prelude: win.Prelude}
 		var total collector.Counts
@@ -105,11 +106,11 @@ func Write(dir string, r Record) error {
 				return err
 			}
 		}
-		info.Totals = collector.TotalsOf(&total)
+		info.Totals = record.TotalsOf(&total)
 		w.Info.Windows = append(w.Info.Windows, info)
 		t0 = t0.Add(time.Duration(len(win.Intervals)+1) * time.Second)
 	}
-	return w.Close(collector.StatusComplete, nil)
+	return w.Close(record.StatusComplete, nil)
 }
 
 func build(sec int, spec Interval) *collector.Interval {

@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/poolload/poolload/analysis"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 func checkCommand() *cli.Command {
@@ -61,7 +61,7 @@ func recordArgs(c *cli.Context, n int) ([]string, error) {
 }
 
 // theRecord reads the single RUN argument's record.
-func theRecord(c *cli.Context) (string, *collector.Record, error) {
+func theRecord(c *cli.Context) (string, *record.Record, error) {
 	dirs, err := recordArgs(c, 1)
 	if err != nil {
 		return "", nil, err
@@ -72,15 +72,15 @@ func theRecord(c *cli.Context) (string, *collector.Record, error) {
 
 // openRecord reads the run record in dir; anything that is not one is bad
 // input.
-func openRecord(dir string) (*collector.Record, error) {
+func openRecord(dir string) (*record.Record, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, badInput("%s is not a run record: %w", dir, err)
 	}
 	if !st.IsDir() {
-		return nil, badInput("%s is not a run record: a record is a directory holding %s", dir, collector.RunFile)
+		return nil, badInput("%s is not a run record: a record is a directory holding %s", dir, record.RunFile)
 	}
-	rec, err := collector.Open(dir)
+	rec, err := record.Open(dir)
 	if err != nil {
 		return nil, badInput("%s is not a run record: %w", dir, err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/analysis"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 func TestDiagnose(t *testing.T) {
@@ -43,7 +43,7 @@ func runSummary(t *testing.T, name, body string) *analysis.Summary {
 
 // runRecord runs the scenario in file quietly, without plots, and opens
 // the run record it leaves; any exit but 0 fails the test.
-func runRecord(t *testing.T, file string) *collector.Record {
+func runRecord(t *testing.T, file string) *record.Record {
 	t.Helper()
 	out := t.TempDir()
 	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); code != exitOK {
@@ -53,7 +53,7 @@ func runRecord(t *testing.T, file string) *collector.Record {
 	if len(dirs) != 1 {
 		t.Fatalf("want one run record under %s, got %v", out, dirs)
 	}
-	rec, err := collector.Open(dirs[0])
+	rec, err := record.Open(dirs[0])
 	if err != nil {
 		t.Fatalf("the record does not read back: %v", err)
 	}
@@ -67,7 +67,7 @@ func readSummary(t *testing.T, out string) *analysis.Summary {
 	if len(dirs) != 1 {
 		t.Fatalf("want one run record under %s, got %v", out, dirs)
 	}
-	b, err := os.ReadFile(filepath.Join(dirs[0], collector.SummaryFile))
+	b, err := os.ReadFile(filepath.Join(dirs[0], record.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}

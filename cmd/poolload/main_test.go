@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // runCLI runs the CLI in-process. Tests that call it must not run in
@@ -63,17 +64,17 @@ func TestRunWritesARecordThatReadsBack(t *testing.T) {
 	if len(dirs) != 1 {
 		t.Fatalf("run directories: %v", dirs)
 	}
-	rec, err := collector.Open(dirs[0])
+	rec, err := record.Open(dirs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range rec.Info.Windows {
 		n := rec.Merged(w.Variant, w.Rep, collector.Latency).TotalCount()
-		if w.Status != collector.StatusComplete || n != w.Totals.Iterations || n < 195 {
+		if w.Status != record.StatusComplete || n != w.Totals.Iterations || n < 195 {
 			t.Errorf("window %s.%d: status %s, %d latencies for %d iterations", w.Variant, w.Rep, w.Status, n, w.Totals.Iterations)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dirs[0], collector.SummaryFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dirs[0], record.SummaryFile)); err != nil {
 		t.Error(err)
 	}
 }
@@ -205,11 +206,11 @@ load: {executor: constant-arrival-rate, rate: 100, duration: 1s, pre_allocated_v
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
-	b, _ := os.ReadFile(filepath.Join(dirs[0], collector.RunFile))
+	b, _ := os.ReadFile(filepath.Join(dirs[0], record.RunFile))
 	if strings.Contains(string(b), token) {
 		t.Error("the bearer token is in run.json")
 	}
-	rec, err := collector.Open(dirs[0])
+	rec, err := record.Open(dirs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

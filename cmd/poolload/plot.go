@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/plots"
+	"github.com/poolload/poolload/record"
 )
 
 func plotCommand() *cli.Command {
@@ -25,7 +25,7 @@ func plotCommand() *cli.Command {
 			}
 			out := c.String("out")
 			if out == "" {
-				out = filepath.Join(dir, collector.PlotsDir)
+				out = filepath.Join(dir, record.PlotsDir)
 			}
 			files, err := plots.Render(rec, out)
 			for _, f := range files {

@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/poolload/poolload/analysis"
-	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // reportFile is the default name of the Markdown report inside a record.
@@ -80,7 +80,7 @@ func writeOut(path string, data []byte) error {
 		}
 		return nil
 	}
-	if err := collector.WriteFileAtomic(path, data); err != nil {
+	if err := record.WriteFileAtomic(path, data); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
@@ -88,7 +88,7 @@ func writeOut(path string, data []byte) error {
 
 // renderReport makes the report in format and says where it goes: --out,
 // else RUN/report.md for Markdown and stdout ("-") for a spectrum.
-func renderReport(c *cli.Context, rec *collector.Record, format string) ([]byte, string, error) {
+func renderReport(c *cli.Context, rec *record.Record, format string) ([]byte, string, error) {
 	var buf bytes.Buffer
 	out := c.String("out")
 	if format == "hdr" {

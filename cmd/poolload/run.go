@@ -14,8 +14,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/poolload/poolload/analysis"
-	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/plots"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/runner"
 	"github.com/poolload/poolload/scenario"
 )
@@ -88,12 +88,12 @@ func runAction(c *cli.Context) error {
 		r.Progress = newStatusPrinter(stdout, s).print
 	}
 	runErr := r.Run(ctx)
-	status := collector.StatusComplete
+	status := record.StatusComplete
 	switch {
 	case runErr != nil:
-		status = collector.StatusFailed
+		status = record.StatusFailed
 	case ctx.Err() != nil:
-		status = collector.StatusInterrupted
+		status = record.StatusInterrupted
 		runErr = errors.New("interrupted: the record holds what was measured until then")
 	}
 	if err := w.Close(status, runErr); err != nil {
@@ -114,15 +114,15 @@ func runAction(c *cli.Context) error {
 }
 
 // createRecord starts a run record in a fresh directory under out.
-func createRecord(out string, s *scenario.Scenario) (*collector.Writer, error) {
+func createRecord(out string, s *scenario.Scenario) (*record.Writer, error) {
 	sc, err := json.Marshal(s.Redacted())
 	if err != nil {
 		return nil, fmt.Errorf("encoding the scenario: %w", err)
 	}
 	host, _ := os.Hostname()
 	now := time.Now()
-	info := collector.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
-		Host: host, Args: os.Args[1:], Scenario: sc, Started: now, Status: collector.StatusRunning,
+	info := record.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
+		Host: host, Args: os.Args[1:], Scenario: sc, Started: now, Status: record.StatusRunning,
 		Interval: s.Output.Interval, Gauges: runner.GaugeNames(s)}
 	base := now.UTC().Format("20060102-150405") + "-" + s.Name
 	for i := 1; ; i++ {
@@ -132,7 +132,7 @@ func createRecord(out string, s *scenario.Scenario) (*collector.Writer, error) {
 		}
 		dir := filepath.Join(out, info.ID)
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return collector.Create(dir, info)
+			return record.Create(dir, info)
 		}
 	}
 }
@@ -141,7 +141,7 @@ func createRecord(out string, s *scenario.Scenario) (*collector.Writer, error) {
 // writes its summary and plots, prints the summary and the thresholds, and
 // says whether any threshold failed.
 func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
-	rec, err := collector.Open(dir)
+	rec, err := record.Open(dir)
 	if err != nil {
 		return false, err
 	}
@@ -155,11 +155,11 @@ func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
 	analysis.WriteFindings(out, sum.Findings)
 	failed := analysis.WriteThresholds(out, sum.Thresholds)
 	if plot {
-		files, err := plots.Render(rec, filepath.Join(dir, collector.PlotsDir))
+		files, err := plots.Render(rec, filepath.Join(dir, record.PlotsDir))
 		if err != nil {
 			fmt.Fprintf(c.App.ErrWriter, "poolload: plots: %v\n", err)
 		}
-		fmt.Fprintf(out, "\nplots: %d files in %s\n", len(files), filepath.Join(dir, collector.PlotsDir))
+		fmt.Fprintf(out, "\nplots: %d files in %s\n", len(files), filepath.Join(dir, record.PlotsDir))
 	}
 	fmt.Fprintf(out, "record: %s\n", dir)
 	return failed, nil

@@ -1,4 +1,4 @@
-package collector
+package record
 
 import (
 	"errors"
@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 )
 
 // recordSome records n iterations with known timings into r.
-func recordSome(r *Recorder, n int, rng *rand.Rand) {
+func recordSome(r *collector.Recorder, n int, rng *rand.Rand) {
 	var t driver.Trace
 	for i := range n {
 		t.VU = uint32(i % 7)
@@ -38,22 +39,22 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := NewRecorder(3)
+	rec := collector.NewRecorder(3)
 	rng := rand.New(rand.NewPCG(3, 4))
-	mem := map[Metric]*Interval{}
-	totals := [NumMetrics]int64{}
-	var all [NumMetrics][]*Interval
+	mem := map[collector.Metric]*collector.Interval{}
+	totals := [collector.NumMetrics]int64{}
+	var all [collector.NumMetrics][]*collector.Interval
 	for sec := range 3 {
 		recordSome(rec, 1000*(sec+1), rng)
-		rec.Drop(DropPool)
-		iv := &Interval{Start: time.Duration(sec) * time.Second, End: time.Duration(sec+1) * time.Second,
+		rec.Drop(collector.DropPool)
+		iv := &collector.Interval{Start: time.Duration(sec) * time.Second, End: time.Duration(sec+1) * time.Second,
 			Gauges: []float64{float64(sec)}}
 		rec.Drain(iv)
-		for m := range NumMetrics {
+		for m := range collector.NumMetrics {
 			totals[m] += iv.Hists[m].TotalCount()
 			all[m] = append(all[m], iv)
 		}
-		mem[Latency] = iv
+		mem[collector.Latency] = iv
 		if err := w.WriteInterval("cold", 1, start, iv); err != nil {
 			t.Fatal(err)
 		}
@@ -72,9 +73,9 @@ func TestRecordRoundTrip(t *testing.T) {
 	if r.Info.Status != StatusComplete || r.Info.ID != "test" {
 		t.Errorf("run.json: %+v", r.Info)
 	}
-	for m := range NumMetrics {
+	for m := range collector.NumMetrics {
 		got := r.Merged("cold", 1, m)
-		want := NewHistogram()
+		want := collector.NewHistogram()
 		for _, iv := range all[m] {
 			want.Merge(iv.Hists[m])
 		}
@@ -87,10 +88,10 @@ func TestRecordRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if n := r.Merged("cold", 1, Latency).TotalCount(); n != 6000 {
+	if n := r.Merged("cold", 1, collector.Latency).TotalCount(); n != 6000 {
 		t.Errorf("latency count %d, want 6000", n)
 	}
-	if n := r.Merged("cold", 1, Dial).TotalCount(); n != 600 {
+	if n := r.Merged("cold", 1, collector.Dial).TotalCount(); n != 600 {
 		t.Errorf("dial recorded for %d iterations, want the 600 that connected", n)
 	}
 	rows := r.Series("cold", 1)
@@ -100,63 +101,5 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	if ex := rec.Examples()["bad_connection"]; ex != "invalid connection" {
 		t.Errorf("error example %q", ex)
-	}
-}
-
-func TestRecorderRecordAllocatesNothing(t *testing.T) {
-	rec := NewRecorder(2)
-	tr := driver.Trace{VU: 1, Wait: time.Millisecond, Connecting: time.Microsecond}
-	allocs := testing.AllocsPerRun(1000, func() {
-		rec.Record(&tr, time.Microsecond, 2*time.Millisecond)
-	})
-	if allocs != 0 {
-		t.Fatalf("Record allocates %v times per call", allocs)
-	}
-}
-
-// TestDrainKeepsIterationsWhole drains while many goroutines record: every
-// interval's histograms must hold exactly the iterations its counter says.
-func TestDrainKeepsIterationsWhole(t *testing.T) {
-	rec := NewRecorder(2)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	for g := range 4 {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			tr := driver.Trace{VU: uint32(g), Wait: time.Millisecond, Connecting: time.Microsecond}
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-					rec.Record(&tr, time.Microsecond, time.Millisecond)
-				}
-			}
-		}()
-	}
-	check := func(iv *Interval) {
-		for m := range NumMetrics {
-			if n := iv.Hists[m].TotalCount(); n != iv.Counts.Iterations {
-				t.Fatalf("%v holds %d values for %d iterations", Metric(m), n, iv.Counts.Iterations)
-			}
-		}
-	}
-	var total int64
-	for range 20 {
-		time.Sleep(5 * time.Millisecond)
-		var iv Interval
-		rec.Drain(&iv)
-		check(&iv)
-		total += iv.Counts.Iterations
-	}
-	close(stop)
-	for range 4 {
-		<-done
-	}
-	var iv Interval
-	rec.Drain(&iv)
-	check(&iv)
-	if total+iv.Counts.Iterations == 0 {
-		t.Fatal("nothing recorded")
 	}
 }

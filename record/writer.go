@@ -1,4 +1,4 @@
-package collector
+package record
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 )
 
@@ -27,7 +28,7 @@ const (
 )
 
 // csvMetrics are the metrics whose percentiles go into timeseries.csv.
-var csvMetrics = []Metric{Latency, Service, ScheduleLag, Blocked, Connecting, Wait, Receiving}
+var csvMetrics = []collector.Metric{collector.Latency, collector.Service, collector.ScheduleLag, collector.Blocked, collector.Connecting, collector.Wait, collector.Receiving}
 
 // Writer writes a run record. The histogram log and the time series are
 // streamed into temporary files as intervals arrive and renamed into place
@@ -94,14 +95,14 @@ func CSVHeader(gauges []string) []string {
 }
 
 // WriteInterval appends one interval of a window that started at t0.
-func (w *Writer) WriteInterval(variant string, rep int, t0 time.Time, iv *Interval) error {
+func (w *Writer) WriteInterval(variant string, rep int, t0 time.Time, iv *collector.Interval) error {
 	startMs := t0.Add(iv.Start).UnixMilli()
 	endMs := t0.Add(iv.End).UnixMilli()
 	for m, h := range iv.Hists {
 		if h == nil {
 			continue
 		}
-		h.SetTag(Tag(variant, rep, Metric(m)))
+		h.SetTag(Tag(variant, rep, collector.Metric(m)))
 		h.SetStartTimeMs(startMs)
 		h.SetEndTimeMs(endMs)
 		if err := w.hlog.OutputIntervalHistogram(h); err != nil {
@@ -118,7 +119,7 @@ func (w *Writer) WriteInterval(variant string, rep int, t0 time.Time, iv *Interv
 	return w.csv.Error()
 }
 
-func (w *Writer) csvRow(variant string, rep int, iv *Interval) []string {
+func (w *Writer) csvRow(variant string, rep int, iv *collector.Interval) []string {
 	r := w.row[:0]
 	c := &iv.Counts
 	secs := (iv.End - iv.Start).Seconds()
@@ -128,7 +129,7 @@ func (w *Writer) csvRow(variant string, rep int, iv *Interval) []string {
 	}
 	r = append(r, variant, strconv.Itoa(rep), ffmt(iv.Start.Seconds(), 3), ffmt(iv.End.Seconds(), 3),
 		itoa64(c.Iterations), ffmt(rate, 2), itoa64(c.DroppedTotal()),
-		itoa64(c.Dropped[DropVUs]), itoa64(c.Dropped[DropPool]), itoa64(c.Dropped[DropTarget]),
+		itoa64(c.Dropped[collector.DropVUs]), itoa64(c.Dropped[collector.DropPool]), itoa64(c.Dropped[collector.DropTarget]),
 		itoa64(c.Interrupted), itoa64(c.ErrorTotal()))
 	for cl := driver.ClassNone + 1; cl < driver.NumClasses; cl++ {
 		r = append(r, itoa64(c.Errors[cl]))

@@ -1,10 +1,11 @@
-package collector
+package record
 
 import (
 	"encoding/json"
 	"strconv"
 	"time"
 
+	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/units"
 )
@@ -80,14 +81,14 @@ type Totals struct {
 }
 
 // TotalsOf names the counters of c.
-func TotalsOf(c *Counts) Totals {
+func TotalsOf(c *collector.Counts) Totals {
 	t := Totals{Iterations: c.Iterations, Dropped: c.DroppedTotal(), Errors: c.ErrorTotal(), Interrupted: c.Interrupted}
 	for i, n := range c.Dropped {
 		if n > 0 {
 			if t.DroppedBy == nil {
 				t.DroppedBy = map[string]int64{}
 			}
-			t.DroppedBy[DropCause(i).String()] = n
+			t.DroppedBy[collector.DropCause(i).String()] = n
 		}
 	}
 	for i, n := range c.Errors {
@@ -102,6 +103,6 @@ func TotalsOf(c *Counts) Totals {
 }
 
 // Tag is the HdrHistogram log tag of a metric in a window.
-func Tag(variant string, rep int, m Metric) string {
+func Tag(variant string, rep int, m collector.Metric) string {
 	return variant + "." + strconv.Itoa(rep) + "." + m.String()
 }

@@ -1,4 +1,4 @@
-package collector
+package record
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/poolload/poolload/collector"
 )
 
 // Record is a run record read back from disk.
@@ -110,8 +112,8 @@ func (r *Record) readCSV(path string) error {
 
 // Merged adds up the interval histograms of metric m for a variant, over
 // repetition rep, or over every repetition when rep is 0.
-func (r *Record) Merged(variant string, rep int, m Metric) *hdr.Histogram {
-	out := NewHistogram()
+func (r *Record) Merged(variant string, rep int, m collector.Metric) *hdr.Histogram {
+	out := collector.NewHistogram()
 	prefix := variant + "."
 	suffix := "." + m.String()
 	for tag, hs := range r.Hists {
