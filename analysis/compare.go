@@ -240,15 +240,10 @@ func DefaultPair(r *record.Record) (a, b string, err error) {
 	if slices.Contains(vs, "cold") && slices.Contains(vs, "warm") {
 		return "cold", "warm", nil
 	}
-	warm := map[string]bool{}
-	for _, w := range r.Info.Windows {
-		if w.Prelude.Prewarmed > 0 || w.Prelude.Warmup > 0 {
-			warm[w.Variant] = true
-		}
-	}
+	warm := func(name string) bool { v := r.Plan.Variant(name); return v != nil && v.Warm() }
 	for _, c := range vs {
 		for _, h := range vs {
-			if !warm[c] && warm[h] {
+			if !warm(c) && warm(h) {
 				return c, h, nil
 			}
 		}

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,13 +43,7 @@ type loadOf struct {
 }
 
 func recordLoad(r *record.Record) loadOf {
-	var sc struct {
-		Load struct {
-			Executor string `json:"executor"`
-		} `json:"load"`
-	}
-	_ = json.Unmarshal(r.Info.Scenario, &sc) // an unreadable scenario leaves the executor unknown
-	l := loadOf{executor: sc.Load.Executor}
+	l := loadOf{executor: r.Plan.Load.Executor}
 	n := 0
 	for _, w := range r.Info.Windows {
 		if w.Status != record.StatusSkipped {

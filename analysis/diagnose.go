@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -57,11 +56,7 @@ type diag struct {
 	sum     *Summary
 	windows []*window
 	target  map[string]string
-	load    struct {
-		Rate            float64 `json:"rate"`
-		PreAllocatedVUs int     `json:"pre_allocated_vus"`
-		MaxVUs          int     `json:"max_vus"`
-	}
+	load    *record.PlanLoad
 	// instances is how many copies of the pool share the server (the
 	// scenario's target.instances, at least 1).
 	instances int
@@ -93,16 +88,8 @@ func sevRank(s string) int {
 
 func newDiag(rec *record.Record, sum *Summary) *diag {
 	d := &diag{rec: rec, sum: sum, target: rec.Info.Target}
-	var sc struct {
-		Load   json.RawMessage `json:"load"`
-		Target struct {
-			Instances int `json:"instances"`
-		} `json:"target"`
-	}
-	if json.Unmarshal(rec.Info.Scenario, &sc) == nil && sc.Load != nil {
-		_ = json.Unmarshal(sc.Load, &d.load)
-	}
-	d.instances = max(1, sc.Target.Instances)
+	d.load = &rec.Plan.Load
+	d.instances = rec.Plan.InstancesOrOne()
 	byKey := map[string]*window{}
 	for _, r := range rec.Rows {
 		k := r.Variant + "." + strconv.Itoa(r.Rep)

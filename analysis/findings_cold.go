@@ -99,20 +99,14 @@ func sumOf(rows []record.Row, f func(record.Row) float64) float64 {
 // coldWarm names a variant that started with nothing open and one that
 // was pre-warmed or warmed up by an unmeasured load.
 func (d *diag) coldWarm() (cold, warm string) {
-	pre := map[string]bool{}
-	var order []string
-	for _, w := range d.rec.Info.Windows {
-		if _, ok := pre[w.Variant]; !ok {
-			order = append(order, w.Variant)
+	for _, name := range Variants(d.rec) {
+		v := d.rec.Plan.Variant(name)
+		isWarm := v != nil && v.Warm()
+		if !isWarm && cold == "" {
+			cold = name
 		}
-		pre[w.Variant] = pre[w.Variant] || w.Prelude.Prewarmed > 0 || w.Prelude.Warmup > 0
-	}
-	for _, v := range order {
-		if !pre[v] && cold == "" {
-			cold = v
-		}
-		if pre[v] && warm == "" {
-			warm = v
+		if isWarm && warm == "" {
+			warm = name
 		}
 	}
 	return cold, warm

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -77,15 +76,7 @@ func (d *diag) idleLimit() (time.Duration, string) {
 // managed server wins over the reported one: the target reports the
 // session value of a connection opened before the variable was set.
 func (d *diag) waitTimeout() time.Duration {
-	var sc struct {
-		Target struct {
-			MySQL struct {
-				ServerVars map[string]string `json:"server_vars"`
-			} `json:"mysql"`
-		} `json:"target"`
-	}
-	_ = json.Unmarshal(d.rec.Info.Scenario, &sc)
-	if v, err := strconv.ParseFloat(sc.Target.MySQL.ServerVars["wait_timeout"], 64); err == nil && v > 0 {
+	if v, err := strconv.ParseFloat(d.rec.Plan.Target.MySQL.ServerVars["wait_timeout"], 64); err == nil && v > 0 {
 		return time.Duration(v * float64(time.Second))
 	}
 	if v, ok := d.num("wait_timeout"); ok && v > 0 {

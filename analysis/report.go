@@ -57,49 +57,17 @@ func writeFacts(b *bytes.Buffer, r *record.Record) {
 	b.WriteString("\n")
 }
 
-// scenarioDoc is the part of the saved scenario the report describes.
-type scenarioDoc struct {
-	Description string `json:"description"`
-	Target      struct {
-		Driver string `json:"driver"`
-	} `json:"target"`
-	Load struct {
-		Executor  string  `json:"executor"`
-		Rate      float64 `json:"rate"`
-		Duration  string  `json:"duration"`
-		StartRate float64 `json:"start_rate"`
-		Stages    []struct {
-			Target   float64 `json:"target"`
-			Duration string  `json:"duration"`
-		} `json:"stages"`
-		TimeUnit string `json:"time_unit"`
-		PreVUs   int    `json:"pre_allocated_vus"`
-		MaxVUs   int    `json:"max_vus"`
-	} `json:"load"`
-	Variants []struct {
-		Name    string `json:"name"`
-		Prewarm int    `json:"prewarm"`
-		Warmup  *struct {
-			Rate     float64 `json:"rate"`
-			Duration string  `json:"duration"`
-		} `json:"warmup"`
-		Idle string `json:"idle"`
-	} `json:"variants"`
-	Repeat int `json:"repeat"`
-}
-
 func writeScenario(b *bytes.Buffer, r *record.Record) {
 	b.WriteString("## Scenario\n\n")
-	var sc scenarioDoc
-	_ = json.Unmarshal(r.Info.Scenario, &sc) // what does not parse is left blank; the raw JSON follows
+	sc := &r.Plan
 	if sc.Description != "" {
 		fmt.Fprintf(b, "%s\n\n", mdText(sc.Description))
 	}
-	rows := [][2]string{{"driver", sc.Target.Driver}, {"load", loadText(&sc)},
-		{"VUs", fmt.Sprintf("%d pre-allocated, up to %d", sc.Load.PreVUs, sc.Load.MaxVUs)},
+	rows := [][2]string{{"driver", sc.Target.Driver}, {"load", loadText(&sc.Load)},
+		{"VUs", fmt.Sprintf("%d pre-allocated, up to %d", sc.Load.PreAllocatedVUs, sc.Load.MaxVUs)},
 		{"repeat", fmt.Sprint(sc.Repeat)}, {"interval", r.Info.Interval.String()}}
 	for _, v := range sc.Variants {
-		rows = append(rows, [2]string{"variant " + v.Name, preludeText(v.Prewarm, v.Warmup != nil, v.Idle, func() string {
+		rows = append(rows, [2]string{"variant " + v.Name, preludeText(v.Prewarm, v.Warmup != nil, v.Idle.String(), func() string {
 			return fmt.Sprintf("%g/s for %s", v.Warmup.Rate, v.Warmup.Duration)
 		})})
 	}
@@ -117,9 +85,8 @@ func writeScenario(b *bytes.Buffer, r *record.Record) {
 	b.WriteString("\n")
 }
 
-func loadText(sc *scenarioDoc) string {
-	l := &sc.Load
-	unit := "/" + strings.TrimPrefix(l.TimeUnit, "1")
+func loadText(l *record.PlanLoad) string {
+	unit := "/" + strings.TrimPrefix(l.TimeUnit.String(), "1")
 	if len(l.Stages) == 0 {
 		return fmt.Sprintf("%s, %g%s for %s", l.Executor, l.Rate, unit, l.Duration)
 	}

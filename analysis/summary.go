@@ -99,11 +99,7 @@ type Finding struct {
 // default pair of variants and its thresholds evaluated.
 func Summarize(r *record.Record) *Summary {
 	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: networkOf(r.Info.Target)}
-	var sc struct {
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(r.Info.Scenario, &sc)
-	s.Scenario = sc.Name
+	s.Scenario = r.Plan.Name
 	var order []string
 	byVariant := map[string]*Group{}
 	for _, w := range r.Info.Windows {

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -29,18 +28,9 @@ type Result struct {
 	Error    string  `json:"error,omitempty"`
 }
 
-// ThresholdsOf reads the thresholds of the scenario saved in run.json.
+// ThresholdsOf is the thresholds of the scenario saved in run.json.
 func ThresholdsOf(r *record.Record) (map[string][]string, error) {
-	var sc struct {
-		Thresholds map[string][]string `json:"thresholds"`
-	}
-	if len(r.Info.Scenario) == 0 {
-		return nil, nil
-	}
-	if err := json.Unmarshal(r.Info.Scenario, &sc); err != nil {
-		return nil, fmt.Errorf("reading the thresholds of the scenario in run.json: %w", err)
-	}
-	return sc.Thresholds, nil
+	return r.Plan.Thresholds, nil
 }
 
 // Evaluate checks every threshold against r, keys in alphabetical order and

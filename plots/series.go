@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"encoding/json"
 	"image/color"
 	"math"
 	"slices"
@@ -59,7 +58,7 @@ func newRun(rec *record.Record) *run {
 			r.maxRep = max(r.maxRep, rep)
 		}
 	}
-	r.name = scenarioName(rec.Info.Scenario)
+	r.name = rec.Plan.Name
 	if id := rec.Info.ID; id != "" {
 		if r.name != "" {
 			r.name += " · "
@@ -67,17 +66,6 @@ func newRun(rec *record.Record) *run {
 		r.name += "run " + id
 	}
 	return r
-}
-
-// scenarioName digs the scenario's name out of run.json, if it has one.
-func scenarioName(raw json.RawMessage) string {
-	var s struct {
-		Name string `json:"name"`
-	}
-	if json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
-	return s.Name
 }
 
 // has reports whether any row of the record has column col.

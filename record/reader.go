@@ -20,6 +20,8 @@ import (
 type Record struct {
 	Dir  string
 	Info RunInfo
+	// Plan is the resolved scenario of run.json, decoded once.
+	Plan Plan
 	// Hists maps a tag (variant.rep.metric) to its interval histograms in
 	// time order.
 	Hists map[string][]*hdr.Histogram
@@ -44,6 +46,12 @@ func Open(dir string) (*Record, error) {
 	}
 	if err := json.Unmarshal(b, &r.Info); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, RunFile), err)
+	}
+	if err := checkFormat(r.Info.FormatVersion); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, RunFile), err)
+	}
+	if r.Plan, err = DecodePlan(r.Info.Scenario); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, RunFile), err)
 	}
 	if err := r.readHlog(filepath.Join(dir, HlogFile)); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -19,23 +20,47 @@ const (
 	StatusSkipped     = "skipped"     // never started because the run stopped first
 )
 
+// FormatVersion is the run record's format: run.json, metrics.hlog and
+// timeseries.csv as this version writes them. Records written before the
+// field existed are version 1, which reads the same way.
+const FormatVersion = 2
+
+// oldestFormat is the oldest format this version reads.
+const oldestFormat = 1
+
+// checkFormat says what to do with a record this version cannot read.
+func checkFormat(v int) error {
+	if v == 0 {
+		v = 1 // written before the field existed
+	}
+	switch {
+	case v > FormatVersion:
+		return fmt.Errorf("the record is in format %d, newer than this poolload reads (%d to %d): read it with a newer poolload", v, oldestFormat, FormatVersion)
+	case v < oldestFormat:
+		return fmt.Errorf("the record is in format %d, older than this poolload reads (%d to %d): read it with the poolload that wrote it", v, oldestFormat, FormatVersion)
+	}
+	return nil
+}
+
 // RunInfo is run.json: what was run, where, when, and how each window ended.
 type RunInfo struct {
-	ID        string            `json:"id"`
-	Tool      string            `json:"tool"`
-	Version   string            `json:"version"`
-	GoVersion string            `json:"go_version"`
-	Host      string            `json:"host"`
-	Args      []string          `json:"args,omitempty"`
-	Scenario  json.RawMessage   `json:"scenario"` // resolved, secrets redacted
-	Started   time.Time         `json:"started"`
-	Ended     time.Time         `json:"ended,omitzero"`
-	Status    string            `json:"status"`
-	Error     string            `json:"error,omitempty"`
-	Interval  units.Duration    `json:"interval"`
-	Gauges    []string          `json:"gauges,omitempty"`
-	Target    map[string]string `json:"target,omitempty"` // facts the driver reported
-	Windows   []WindowInfo      `json:"windows"`
+	// FormatVersion is the record's format (FormatVersion when written).
+	FormatVersion int               `json:"format_version"`
+	ID            string            `json:"id"`
+	Tool          string            `json:"tool"`
+	Version       string            `json:"version"`
+	GoVersion     string            `json:"go_version"`
+	Host          string            `json:"host"`
+	Args          []string          `json:"args,omitempty"`
+	Scenario      json.RawMessage   `json:"scenario"` // resolved, secrets redacted
+	Started       time.Time         `json:"started"`
+	Ended         time.Time         `json:"ended,omitzero"`
+	Status        string            `json:"status"`
+	Error         string            `json:"error,omitempty"`
+	Interval      units.Duration    `json:"interval"`
+	Gauges        []string          `json:"gauges,omitempty"`
+	Target        map[string]string `json:"target,omitempty"` // facts the driver reported
+	Windows       []WindowInfo      `json:"windows"`
 }
 
 // WindowInfo is one variant × repetition: its measured window and prelude.

@@ -50,6 +50,7 @@ func Create(dir string, info RunInfo) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the run record directory: %w", err)
 	}
+	info.FormatVersion = FormatVersion
 	w := &Writer{dir: dir, Info: info}
 	var err error
 	if w.hlogF, err = os.Create(filepath.Join(dir, HlogFile+".tmp")); err != nil {

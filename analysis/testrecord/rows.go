@@ -44,17 +44,23 @@ func (m InMemory) Record() *record.Record {
 		m.Scenario = map[string]any{"name": "synthetic",
 			"load": map[string]any{"executor": "constant-arrival-rate", "rate": m.Offered}}
 	}
-	sc, _ := json.Marshal(m.Scenario)
-	r := &record.Record{Info: record.RunInfo{ID: "synthetic", Scenario: sc, Status: record.StatusComplete,
+	r := &record.Record{Info: record.RunInfo{ID: "synthetic", Status: record.StatusComplete,
 		Target: m.Target}, Rows: m.Rows}
 	seen := map[string]bool{}
+	var variants []map[string]any
 	for _, row := range m.Rows {
 		if !seen[row.Variant] {
 			seen[row.Variant] = true
 			r.Info.Windows = append(r.Info.Windows, record.WindowInfo{Variant: row.Variant, Rep: row.Rep,
 				Status: record.StatusComplete, Offered: m.Offered,
 				Prelude: record.Prelude{Prewarmed: m.Prewarmed[row.Variant]}})
+			variants = append(variants, map[string]any{"name": row.Variant, "prewarm": m.Prewarmed[row.Variant]})
 		}
 	}
+	if _, ok := m.Scenario["variants"]; !ok {
+		m.Scenario["variants"] = variants
+	}
+	r.Info.Scenario, _ = json.Marshal(m.Scenario)
+	r.Plan, _ = record.DecodePlan(r.Info.Scenario)
 	return r
 }

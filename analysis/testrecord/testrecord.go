@@ -82,7 +82,7 @@ func Write(dir string, r Record) error {
 	}
 	sc, err := json.Marshal(map[string]any{
 		"name": r.Name, "load": map[string]any{"executor": r.Executor, "rate": r.Rate, "time_unit": "1s"},
-		"thresholds": r.Thresh, "repeat": reps(r.Windows),
+		"thresholds": r.Thresh, "repeat": reps(r.Windows), "variants": variantsOf(r.Windows),
 	})
 	if err != nil {
 		return fmt.Errorf("encoding the scenario: %w", err)
@@ -146,3 +146,22 @@ func reps(ws []Window) int {
 
 // NaN is an empty gauge cell.
 var NaN = math.NaN()
+
+// variantsOf lists the variants of the windows, in order, with the prewarm
+// or warm-up their preludes show.
+func variantsOf(ws []Window) []map[string]any {
+	var out []map[string]any
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if seen[w.Variant] {
+			continue
+		}
+		seen[w.Variant] = true
+		v := map[string]any{"name": w.Variant, "prewarm": w.Prelude.Prewarmed}
+		if w.Prelude.Warmup > 0 {
+			v["warmup"] = map[string]any{"rate": 100, "duration": "1s"}
+		}
+		out = append(out, v)
+	}
+	return out
+}
