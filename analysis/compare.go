@@ -15,7 +15,7 @@ var (
 	compareMetrics  = []collector.Metric{collector.Latency, collector.Blocked, collector.Wait}
 	compareStats    = []string{"p50", "p90", "p99", "p99.9", "max"}
 	compareQs       = []float64{50, 90, 99, 99.9, 100}
-	compareCounters = []string{"dropped", "errors", "conns_opened"}
+	compareCounters = []string{"dropped", "errors", record.ConnsOpened}
 )
 
 const (

@@ -41,7 +41,7 @@ func loadSide(r *record.Record, variant string) (*sideData, error) {
 		}
 		conns := connsColumn(rows)
 		for c, name := range compareCounters {
-			if name == "conns_opened" {
+			if name == record.ConnsOpened {
 				name = conns
 			}
 			d.counts[c] = sumColumn(rows, units, name)
@@ -65,11 +65,11 @@ func loadSide(r *record.Record, variant string) (*sideData, error) {
 // show it.
 func connsColumn(rows []record.Row) string {
 	for _, r := range rows {
-		if _, ok := r.Values["conns_opened"]; ok {
-			return "conns_opened"
+		if _, ok := r.Values[record.ConnsOpened]; ok {
+			return record.ConnsOpened
 		}
 	}
-	return "svc_pool_opened"
+	return record.SvcPoolOpened
 }
 
 // sumColumn adds up a time-series column per unit; absent cells count 0.
@@ -92,7 +92,7 @@ func sumColumn(rows []record.Row, units [][]int, name string) []float64 {
 func unitsOf(rows []record.Row, nominal float64) [][]int {
 	var units [][]int
 	for i, row := range rows {
-		dur := row.Values["t_end_s"] - row.Values["t_start_s"]
+		dur := row.Values[record.TEnd] - row.Values[record.TStart]
 		if len(units) > 0 && dur < nominal/2 {
 			units[len(units)-1] = append(units[len(units)-1], i)
 			continue

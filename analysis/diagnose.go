@@ -166,9 +166,9 @@ func span(rows []record.Row) string {
 	if len(rows) == 0 {
 		return ""
 	}
-	a, b := val(rows[0], "t_start_s"), val(rows[len(rows)-1], "t_end_s")
+	a, b := val(rows[0], record.TStart), val(rows[len(rows)-1], record.TEnd)
 	if math.IsNaN(b) {
-		b = val(rows[len(rows)-1], "t_start_s") + 1
+		b = val(rows[len(rows)-1], record.TStart) + 1
 	}
 	return fmt.Sprintf("%s–%s s", secs(a), secs(b))
 }

@@ -38,11 +38,11 @@ func checkColdStart(d *diag) *Finding {
 	// interval in the cold window is noise unless it beats every warm one.
 	worst, peak, warmP99 := 0.0, 0.0, 0.0
 	for _, r := range opening {
-		worst = math.Max(worst, val(r, "latency_p99_ms"))
+		worst = math.Max(worst, val(r, record.LatencyP99))
 	}
 	for _, r := range warmRows {
 		peak = math.Max(peak, inUse(r))
-		warmP99 = math.Max(warmP99, val(r, "latency_p99_ms"))
+		warmP99 = math.Max(warmP99, val(r, record.LatencyP99))
 	}
 	extraLat := worst - warmP99
 	extraDrops := total(coldRows, "dropped") - total(warmRows, "dropped")
@@ -53,7 +53,7 @@ func checkColdStart(d *diag) *Finding {
 	if extraDrops > 0 {
 		sev = SevWarning // the cold start cost iterations, not just time
 	}
-	share := colMedian(opening, "connecting_p99_ms") / colMedian(opening, "blocked_p99_ms")
+	share := colMedian(opening, record.ConnectingP99) / colMedian(opening, record.BlockedP99)
 	f := &Finding{ID: "cold-start-penalty", Severity: sev,
 		Statement: fmt.Sprintf("%s is slower than %s while it opens connections: the cost is connection setup", cold, warm),
 		Evidence: fmt.Sprintf("%s opened %.0f connections in %d intervals (%s); latency p99 up to %.1f ms vs at most %.1f ms for %s; "+
@@ -72,18 +72,18 @@ func checkColdStart(d *diag) *Finding {
 // opened is the connections a row's pool opened: poolload's own, or the
 // service's as its gauges show them.
 func opened(r record.Row) float64 {
-	if v, ok := r.Values["conns_opened"]; ok {
+	if v, ok := r.Values[record.ConnsOpened]; ok {
 		return v
 	}
-	return val(r, "svc_pool_opened")
+	return val(r, record.SvcPoolOpened)
 }
 
 // inUse is a row's connections in use, in poolload's pool or the service's.
 func inUse(r record.Row) float64 {
-	if v, ok := r.Values["pool_in_use"]; ok {
+	if v, ok := r.Values[record.PoolInUse]; ok {
 		return v
 	}
-	return val(r, "svc_pool_in_use")
+	return val(r, record.SvcPoolInUse)
 }
 
 func sumOf(rows []record.Row, f func(record.Row) float64) float64 {

@@ -18,7 +18,7 @@ func poolSize(r *record.Record) (float64, bool) {
 	if v, err := strconv.ParseFloat(r.Info.Target["max_open"], 64); err == nil && v > 0 {
 		return v, true
 	}
-	if v := colMedian(r.Rows, "svc_pool_max"); v > 0 {
+	if v := colMedian(r.Rows, record.SvcPoolMax); v > 0 {
 		return v, true
 	}
 	return 0, false
@@ -90,8 +90,8 @@ func runningOf(r *record.Record, variant string) float64 {
 			rows = append(rows, row)
 		}
 	}
-	if v := colMedian(rows, "threads_running"); !math.IsNaN(v) {
+	if v := colMedian(rows, record.ThreadsRunning); !math.IsNaN(v) {
 		return v
 	}
-	return colMedian(rows, "db_threads_running")
+	return colMedian(rows, record.DBThreadsRunning)
 }

@@ -61,10 +61,10 @@ type poolGauge struct {
 // database user's connections seen from the server (db_user_threads).
 func (d *diag) pool(w *window) (poolGauge, bool) {
 	if m, ok := d.num("max_open"); ok && m > 0 {
-		return poolGauge{"pool_in_use", "max_open", m}, true
+		return poolGauge{record.PoolInUse, "max_open", m}, true
 	}
-	if m := colMedian(w.rows, "svc_pool_max"); m > 0 {
-		return poolGauge{"svc_pool_in_use", "the service's max_open", m}, true
+	if m := colMedian(w.rows, record.SvcPoolMax); m > 0 {
+		return poolGauge{record.SvcPoolInUse, "the service's max_open", m}, true
 	}
 	// Without the service's gauges, its user's connections on the server
 	// show the same plateau; the pool size is unknown, so the plateau's
@@ -98,7 +98,7 @@ func checkLeak(d *diag) *Finding {
 			Statement: "Connections are taken from the pool and never returned (suspected leak)",
 			Evidence: fmt.Sprintf("%s: %s reached %s=%.0f at %.1f s, after about %.0f iterations, and stayed there (%s); "+
 				"successful iterations then fell to %.0f/s while %.0f were dropped and %.0f failed (%s)",
-				w.where(), p.inUse, p.maxName, p.max, val(w.rows[k], "t_start_s"), before+succeeded(w.rows[k]), span(tail),
+				w.where(), p.inUse, p.maxName, p.max, val(w.rows[k], record.TStart), before+succeeded(w.rows[k]), span(tail),
 				medianSucceeded(tail)/rowSeconds(tail), total(tail, "dropped"), total(tail, "errors"), errorClasses(tail)),
 			Recommendation: fmt.Sprintf("find the code path that does not release its connection (rows, statement or transaction not closed, "+
 				"a connection taken for a request and not given back); it began within the first %.0f requests, "+
@@ -113,7 +113,7 @@ func rowSeconds(rows []record.Row) float64 {
 	if len(rows) == 0 {
 		return 1
 	}
-	if d := val(rows[0], "t_end_s") - val(rows[0], "t_start_s"); d > 0 {
+	if d := val(rows[0], record.TEnd) - val(rows[0], record.TStart); d > 0 {
 		return d
 	}
 	return 1

@@ -30,11 +30,11 @@ func checkGenerator(d *diag) *Finding {
 		var late []record.Row
 		worst := 0.0
 		for _, r := range w.rows {
-			lag := val(r, "schedule_lag_p99_ms")
-			if !(lag >= lagHighMs) || val(r, "dropped_pool") > 0 {
+			lag := val(r, record.ScheduleLagP99)
+			if !(lag >= lagHighMs) || val(r, record.DroppedPool) > 0 {
 				continue
 			}
-			if hasMax && val(r, "pool_in_use") >= maxOpen {
+			if hasMax && val(r, record.PoolInUse) >= maxOpen {
 				continue // the pool was busy: the target may be what held VUs back
 			}
 			late = append(late, r)
@@ -62,17 +62,17 @@ func checkStarvation(d *diag) *Finding {
 		return nil
 	}
 	for _, w := range d.windows {
-		if leakStart(w, "pool_in_use", maxOpen) >= 0 {
+		if leakStart(w, record.PoolInUse, maxOpen) >= 0 {
 			continue // a leak, not a size problem: checkLeak says so
 		}
 		var pinned []record.Row
 		for _, r := range w.rows {
-			if val(r, "pool_in_use") >= maxOpen && val(r, "pool_wait_count") > 0 {
+			if val(r, record.PoolInUse) >= maxOpen && val(r, record.PoolWaitCount) > 0 {
 				pinned = append(pinned, r)
 			}
 		}
-		drops := total(w.rows, "dropped_pool")
-		if len(pinned) < 2 || (drops == 0 && !(colMedian(pinned, "blocked_p50_ms") > 0)) {
+		drops := total(w.rows, record.DroppedPool)
+		if len(pinned) < 2 || (drops == 0 && !(colMedian(pinned, record.BlockedP50) > 0)) {
 			continue
 		}
 		return starvationFinding(d, w, pinned, maxOpen, drops)
@@ -81,13 +81,13 @@ func checkStarvation(d *diag) *Finding {
 }
 
 func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops float64) *Finding {
-	svc, blk := colMedian(pinned, "service_p50_ms"), colMedian(pinned, "blocked_p50_ms")
+	svc, blk := colMedian(pinned, record.ServiceP50), colMedian(pinned, record.BlockedP50)
 	hold := svc - blk
 	f := &Finding{ID: "pool-starvation", Severity: SevCritical,
 		Statement: fmt.Sprintf("The pool of %.0f connections is too small for the load", maxOpen),
 		Evidence: fmt.Sprintf("%s: pool_in_use at max_open=%.0f in %d of %d seconds (%s), %.0f waits for a connection, "+
 			"median blocked %.1f ms of %.1f ms service, %.0f iterations dropped for pool starvation",
-			w.where(), maxOpen, len(pinned), len(w.rows), span(pinned), total(pinned, "pool_wait_count"), blk, svc, drops)}
+			w.where(), maxOpen, len(pinned), len(w.rows), span(pinned), total(pinned, record.PoolWaitCount), blk, svc, drops)}
 	switch need := w.offered * hold / 1000; {
 	case w.offered <= 0 || hold <= 0:
 		f.Recommendation = "raise max_open (the offered rate or hold time is unknown, so no size can be computed)"
@@ -101,14 +101,14 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 		f.Recommendation = fmt.Sprintf("the median hold needs only %.1f connections (Little's law: %.0f/s × %.2f ms), "+
 			"so the pool fills when holds spike (service p99 %.1f ms in those seconds): find what stalls "+
 			"(server CPU or locks, or this machine's CPU: see schedule_lag) before growing the pool",
-			need, w.offered, hold, colMedian(pinned, "service_p99_ms"))
+			need, w.offered, hold, colMedian(pinned, record.ServiceP99))
 	default:
 		f.Recommendation = fmt.Sprintf("set max_open to %.0f (Little's law: %.0f/s × %.1f ms hold = %.1f connections, +20%% headroom)",
 			math.Ceil(need*headroom), w.offered, hold, need)
 	}
 	// The queries themselves running on the server means a bigger pool
 	// only moves the queue there.
-	if run := colMedian(pinned, "threads_running"); run >= 0.8*maxOpen {
+	if run := colMedian(pinned, record.ThreadsRunning); run >= 0.8*maxOpen {
 		f.Recommendation += fmt.Sprintf("; but Threads_running is %.0f of %.0f connections: the server is busy executing, "+
 			"so it may be the limit — check its CPU and slow queries before growing the pool", run, maxOpen)
 	}
@@ -122,8 +122,8 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 // failing. The advice is that concurrency, with headroom.
 func checkVUs(d *diag) *Finding {
 	for _, w := range d.windows {
-		vus, tgt, pool := total(w.rows, "dropped_vus"), total(w.rows, "dropped_target"), total(w.rows, "dropped_pool")
-		svc := colMedian(w.rows, "service_p50_ms")
+		vus, tgt, pool := total(w.rows, record.DroppedVUs), total(w.rows, record.DroppedTarget), total(w.rows, record.DroppedPool)
+		svc := colMedian(w.rows, record.ServiceP50)
 		need := w.offered * svc / 1000
 		capped := d.load.MaxVUs > 0 && need >= 0.9*float64(d.load.MaxVUs)
 		if !capped {
@@ -145,7 +145,7 @@ func checkVUs(d *diag) *Finding {
 func vuFinding(d *diag, w *window, drops, pool, svc, need float64) *Finding {
 	var hit []record.Row
 	for _, r := range w.rows {
-		if val(r, "dropped_vus")+val(r, "dropped_target") > 0 {
+		if val(r, record.DroppedVUs)+val(r, record.DroppedTarget) > 0 {
 			hit = append(hit, r)
 		}
 	}

@@ -28,7 +28,7 @@ func checkIdleDeaths(d *diag) *Finding {
 		return nil
 	}
 	for _, w := range d.windows {
-		checks, errs := total(w.rows, "bad_conn_checks"), total(w.rows, "errors_bad_connection")
+		checks, errs := total(w.rows, record.BadConnChecks), total(w.rows, "errors_bad_connection")
 		if checks+errs == 0 {
 			continue
 		}
@@ -43,13 +43,13 @@ func checkIdleDeaths(d *diag) *Finding {
 		}
 		var hit []record.Row
 		for _, r := range w.rows {
-			if val(r, "bad_conn_checks") > 0 || val(r, "errors_bad_connection") > 0 {
+			if val(r, record.BadConnChecks) > 0 || val(r, "errors_bad_connection") > 0 {
 				hit = append(hit, r)
 			}
 		}
 		ev := fmt.Sprintf("%s: %s, conn_max_idle_time=%s, conn_max_lifetime=%s; %.0f dead connections found by the driver, %.0f bad_connection errors (%s)",
 			w.where(), what, unsetDur(idle), unsetDur(life), checks, errs, span(hit))
-		if resets := total(w.rows, "link_resets") + total(w.rows, "link_drops") + d.preludeLinkResets(w); resets > 0 {
+		if resets := total(w.rows, record.LinkResets) + total(w.rows, record.LinkDrops) + d.preludeLinkResets(w); resets > 0 {
 			ev += fmt.Sprintf("; the link reset or dropped %.0f connections", resets)
 		}
 		return &Finding{ID: "idle-connection-deaths", Severity: sev,
@@ -100,7 +100,7 @@ func checkHeadroom(d *diag) *Finding {
 	var refused, aborted float64
 	for _, w := range d.windows {
 		refused += total(w.rows, "errors_too_many_connections")
-		aborted += total(w.rows, "aborted_connects")
+		aborted += total(w.rows, record.AbortedConnects)
 	}
 	known := ok && ok2 && maxConn > 0 && maxOpen > 0
 	if !known && refused == 0 {
@@ -144,14 +144,14 @@ func checkHeadroom(d *diag) *Finding {
 // connections: its thread cache is too small for the pool's churn.
 func checkThreadCache(d *diag) *Finding {
 	for _, w := range d.windows {
-		conns, created := total(w.rows, "connections"), total(w.rows, "threads_created")
+		conns, created := total(w.rows, "connections"), total(w.rows, record.ThreadsCreated)
 		// Below ten connections a fresh server's empty cache explains it.
 		if conns < 10 || created < 0.5*conns {
 			continue
 		}
 		peak := 0.0
 		for _, r := range w.rows {
-			peak = math.Max(peak, val(r, "threads_connected"))
+			peak = math.Max(peak, val(r, record.ThreadsConnected))
 		}
 		// A cache that can hold every connected thread is only cold (a
 		// fresh server starts empty); it misses for good only when smaller.
@@ -173,7 +173,7 @@ func checkThreadCache(d *diag) *Finding {
 func (d *diag) preludeLinkResets(w *window) float64 {
 	for _, wi := range d.rec.Info.Windows {
 		if wi.Variant == w.variant && wi.Rep == w.rep {
-			return wi.Prelude.Link["link_resets"] + wi.Prelude.Link["link_drops"]
+			return wi.Prelude.Link[record.LinkResets] + wi.Prelude.Link[record.LinkDrops]
 		}
 	}
 	return 0

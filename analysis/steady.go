@@ -86,7 +86,7 @@ func SteadyState(r *record.Record, cold, warm string) (*Steady, error) {
 		rep := SteadyRep{Rep: w.Rep, Penalty: penalty(hs[:s], st.WarmMeanMs*1e6)}
 		sec := math.Inf(1)
 		if s < len(rows) {
-			sec = rows[s].Values["t_start_s"]
+			sec = rows[s].Values[record.TStart]
 			rep.Seconds = &sec
 		} else {
 			rep.Ended = ended

@@ -146,11 +146,11 @@ func windowGroup(r *record.Record, w *record.WindowInfo) Group {
 		g.Rate = float64(w.Totals.Iterations) / g.Seconds
 	}
 	rows := r.Series(w.Variant, w.Rep)
-	g.ConnsOpened = sumDelta(rows, "conns_opened")
+	g.ConnsOpened = sumDelta(rows, record.ConnsOpened)
 	if g.ConnsOpened == nil { // an HTTP target: the service's pool
-		g.ConnsOpened = sumDelta(rows, "svc_pool_opened")
+		g.ConnsOpened = sumDelta(rows, record.SvcPoolOpened)
 	}
-	g.ServerConns = sumDelta(rows, "db_connections")
+	g.ServerConns = sumDelta(rows, record.DBConnections)
 	return g
 }
 

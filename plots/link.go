@@ -3,6 +3,8 @@ package plots
 import (
 	"fmt"
 	"strings"
+
+	"github.com/poolload/poolload/record"
 )
 
 // linkFaults are the link emulator's per-interval counts of connections it
@@ -10,9 +12,9 @@ import (
 // which fault struck matters less than when, and the title names the kinds
 // that occurred.
 var linkFaults = []struct{ col, name string }{
-	{"link_resets", "reset"},
-	{"link_drops", "dropped"},
-	{"link_refused", "refused"},
+	{record.LinkResets, "reset"},
+	{record.LinkDrops, "dropped"},
+	{record.LinkRefused, "refused"},
 }
 
 // linkFigure shows the emulated network link between poolload (or the
@@ -25,10 +27,10 @@ func linkFigure(r *run) (*figure, error) {
 		cols[i] = f.col
 	}
 	return r.columnFigure("link", "Emulated network link", 1, []panelSpec{
-		{col: "link_conns", title: "connections through the link per interval", yLabel: "connections", count: true},
+		{col: record.LinkConns, title: "connections through the link per interval", yLabel: "connections", count: true},
 		{sum: cols, title: "connections reset, dropped or refused by the link per interval" + r.faultTotals(),
 			yLabel: "connections", count: true},
-		{col: "link_active", title: "connections open through the link", yLabel: "connections", count: true},
+		{col: record.LinkActive, title: "connections open through the link", yLabel: "connections", count: true},
 	})
 }
 

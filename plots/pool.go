@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/poolload/poolload/record"
 )
 
 // The pool lives in one of two places. A MySQL target's pool is poolload's
@@ -18,7 +20,7 @@ import (
 // A record has one kind or the other, never both.
 
 // serviceCols are the gauges that mark a record of an HTTP target.
-var serviceCols = []string{"svc_pool_open", "svc_pool_in_use", "svc_pool_idle", "svc_pool_waiting", "svc_pool_max", "svc_pool_opened"}
+var serviceCols = []string{record.SvcPoolOpen, record.SvcPoolInUse, record.SvcPoolIdle, record.SvcPoolWaiting, record.SvcPoolMax, record.SvcPoolOpened}
 
 // servicePool reports whether the record's pool is the service's.
 func (r *run) servicePool() bool {
@@ -31,16 +33,16 @@ func (r *run) servicePool() bool {
 func connsFigure(r *run) (*figure, error) {
 	if r.servicePool() {
 		return r.columnFigure("conns", "Connections opened (service pool) and accepted (server)", 1, []panelSpec{
-			{col: "svc_pool_opened", title: "connections the service's pool opened per interval", yLabel: "connections", count: true},
-			{col: "db_connections", title: "connections the server accepted per interval", yLabel: "connections", count: true},
+			{col: record.SvcPoolOpened, title: "connections the service's pool opened per interval", yLabel: "connections", count: true},
+			{col: record.DBConnections, title: "connections the server accepted per interval", yLabel: "connections", count: true},
 		})
 	}
-	if !r.has("conns_opened") {
+	if !r.has(record.ConnsOpened) {
 		return nil, nil
 	}
 	return r.columnFigure("conns", "Connections opened and closed by the client", 1, []panelSpec{
-		{col: "conns_opened", title: "connections opened per interval", yLabel: "connections", count: true},
-		{col: "conns_closed", title: "connections closed per interval", yLabel: "connections", count: true},
+		{col: record.ConnsOpened, title: "connections opened per interval", yLabel: "connections", count: true},
+		{col: record.ConnsClosed, title: "connections closed per interval", yLabel: "connections", count: true},
 	})
 }
 
@@ -62,33 +64,33 @@ func (r *run) poolTitle() string {
 // "waiting" gauge is a counter (database/sql's WaitCount, pooldemo's
 // wait_count), and the queue itself when it is a level.
 func (r *run) serviceWaitSpec() panelSpec {
-	if r.has("svc_pool_wait_count") {
-		return panelSpec{col: "svc_pool_wait_count", title: "service pool: waits for a connection per interval", yLabel: "waits", count: true}
+	if r.has(record.SvcPoolWaitCount) {
+		return panelSpec{col: record.SvcPoolWaitCount, title: "service pool: waits for a connection per interval", yLabel: "waits", count: true}
 	}
-	return panelSpec{col: "svc_pool_waiting", title: "service pool: requests waiting for a connection", yLabel: "requests", count: true}
+	return panelSpec{col: record.SvcPoolWaiting, title: "service pool: requests waiting for a connection", yLabel: "requests", count: true}
 }
 
 // poolSpecs are the pool figure's panels for the record's kind.
 func (r *run) poolSpecs() []panelSpec {
 	if r.servicePool() {
 		return []panelSpec{
-			{col: "svc_pool_open", title: "service pool: open connections", yLabel: "connections", count: true},
-			{col: "svc_pool_in_use", title: "service pool: connections in use", yLabel: "connections", count: true,
+			{col: record.SvcPoolOpen, title: "service pool: open connections", yLabel: "connections", count: true},
+			{col: record.SvcPoolInUse, title: "service pool: connections in use", yLabel: "connections", count: true,
 				ref: r.poolMax()},
-			{col: "svc_pool_idle", title: "service pool: idle connections", yLabel: "connections", count: true},
+			{col: record.SvcPoolIdle, title: "service pool: idle connections", yLabel: "connections", count: true},
 			r.serviceWaitSpec(),
-			{col: "db_threads_connected", title: "server: Threads_connected", yLabel: "threads", count: true},
-			{col: "db_threads_running", title: "server: Threads_running", yLabel: "threads", count: true},
+			{col: record.DBThreadsConnected, title: "server: Threads_connected", yLabel: "threads", count: true},
+			{col: record.DBThreadsRunning, title: "server: Threads_running", yLabel: "threads", count: true},
 		}
 	}
 	return []panelSpec{
-		{col: "pool_open", title: "client pool: open connections", yLabel: "connections", count: true},
-		{col: "pool_in_use", title: "client pool: connections in use", yLabel: "connections", count: true,
+		{col: record.PoolOpen, title: "client pool: open connections", yLabel: "connections", count: true},
+		{col: record.PoolInUse, title: "client pool: connections in use", yLabel: "connections", count: true,
 			ref: r.poolMax()},
-		{col: "pool_idle", title: "client pool: idle connections", yLabel: "connections", count: true},
-		{col: "pool_wait_count", title: "client pool: waits for a connection per interval", yLabel: "waits", count: true},
-		{col: "threads_connected", title: "server: Threads_connected", yLabel: "threads", count: true},
-		{col: "threads_running", title: "server: Threads_running", yLabel: "threads", count: true},
+		{col: record.PoolIdle, title: "client pool: idle connections", yLabel: "connections", count: true},
+		{col: record.PoolWaitCount, title: "client pool: waits for a connection per interval", yLabel: "waits", count: true},
+		{col: record.ThreadsConnected, title: "server: Threads_connected", yLabel: "threads", count: true},
+		{col: record.ThreadsRunning, title: "server: Threads_running", yLabel: "threads", count: true},
 	}
 }
 
@@ -119,7 +121,7 @@ func (r *run) poolMax() *refLine {
 	if r.servicePool() {
 		var vals []float64
 		for _, row := range r.rec.Rows {
-			if v, ok := row.Values["svc_pool_max"]; ok && finite(v) && v > 0 && !slices.Contains(vals, v) {
+			if v, ok := row.Values[record.SvcPoolMax]; ok && finite(v) && v > 0 && !slices.Contains(vals, v) {
 				vals = append(vals, v)
 			}
 		}

@@ -49,7 +49,7 @@ func newRun(rec *record.Record) *run {
 		if !slices.Contains(reps[row.Variant], row.Rep) {
 			reps[row.Variant] = append(reps[row.Variant], row.Rep)
 		}
-		r.tEnd = max(r.tEnd, row.Values["t_end_s"])
+		r.tEnd = max(r.tEnd, row.Values[record.TEnd])
 	}
 	for _, v := range r.variants {
 		slices.Sort(reps[v])
@@ -96,7 +96,7 @@ func (r *run) nonZero(cols ...string) bool {
 func column(rows []record.Row, col string) plotter.XYs {
 	var xys plotter.XYs
 	for _, row := range rows {
-		x, okx := row.Values["t_end_s"]
+		x, okx := row.Values[record.TEnd]
 		y, oky := row.Values[col]
 		if okx && oky && finite(x) && finite(y) {
 			xys = append(xys, plotter.XY{X: x, Y: y})
@@ -111,7 +111,7 @@ func column(rows []record.Row, col string) plotter.XYs {
 func sumColumns(rows []record.Row, cols []string) plotter.XYs {
 	var xys plotter.XYs
 	for _, row := range rows {
-		x, okx := row.Values["t_end_s"]
+		x, okx := row.Values[record.TEnd]
 		sum, seen := 0.0, false
 		for _, c := range cols {
 			if y, ok := row.Values[c]; ok && finite(y) {

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // dropShades are the drop causes from the bottom of a bar up, with how far
@@ -87,7 +88,7 @@ func (r *run) dropBarsOf() (dropBars, []collector.DropCause) {
 	n := float64(len(r.windows))
 	for k, w := range r.windows {
 		for _, row := range w.rows {
-			start, end := row.Values["t_start_s"], row.Values["t_end_s"]
+			start, end := row.Values[record.TStart], row.Values[record.TEnd]
 			if end <= start {
 				continue
 			}
@@ -112,7 +113,7 @@ func (r *run) dropBarsOf() (dropBars, []collector.DropCause) {
 // throughputFigure shows the achieved rate against the offered one, and
 // below it the iterations dropped for want of a free VU, by cause.
 func throughputFigure(r *run) (*figure, error) {
-	if !r.has("rate") {
+	if !r.has(record.Rate) {
 		return nil, nil
 	}
 	top := r.timePanel("achieved rate per interval", "iterations/s")

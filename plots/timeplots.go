@@ -129,19 +129,19 @@ func grid(panels []*plot.Plot, cols int) [][]*plot.Plot {
 
 func latencyFigure(r *run) (*figure, error) {
 	return r.columnFigure("latency", "Latency over time (intended start → done)", 1, []panelSpec{
-		{col: "latency_p99_ms", title: "p99 latency per interval", yLabel: "latency (ms)", log: true},
-		{col: "latency_p50_ms", title: "p50 latency per interval", yLabel: "latency (ms)", log: true},
+		{col: record.LatencyP99, title: "p99 latency per interval", yLabel: "latency (ms)", log: true},
+		{col: record.LatencyP50, title: "p50 latency per interval", yLabel: "latency (ms)", log: true},
 	})
 }
 
 // blockedFigure is skipped when nothing was ever blocked: drivers without a
 // pool (noop) record zeros, and a page of flat lines says nothing.
 func blockedFigure(r *run) (*figure, error) {
-	if !r.nonZero("blocked_p99_ms", "connecting_p99_ms") {
+	if !r.nonZero(record.BlockedP99, record.ConnectingP99) {
 		return nil, nil
 	}
 	return r.columnFigure("blocked", "Waiting for a pooled connection", 1, []panelSpec{
-		{col: "blocked_p99_ms", title: "blocked p99 per interval (asked the pool → held a connection)", yLabel: "blocked (ms)"},
-		{col: "connecting_p99_ms", title: "connecting p99 per interval (new-connection setup inside blocked)", yLabel: "connecting (ms)"},
+		{col: record.BlockedP99, title: "blocked p99 per interval (asked the pool → held a connection)", yLabel: "blocked (ms)"},
+		{col: record.ConnectingP99, title: "connecting p99 per interval (new-connection setup inside blocked)", yLabel: "connecting (ms)"},
 	})
 }

@@ -27,8 +27,6 @@ const (
 	PlotsDir       = "plots"
 )
 
-// csvMetrics are the metrics whose percentiles go into timeseries.csv.
-var csvMetrics = []collector.Metric{collector.Latency, collector.Service, collector.ScheduleLag, collector.Blocked, collector.Connecting, collector.Wait, collector.Receiving}
 
 // Writer writes a run record. The histogram log and the time series are
 // streamed into temporary files as intervals arrive and renamed into place
@@ -81,15 +79,15 @@ func (w *Writer) Dir() string { return w.dir }
 
 // CSVHeader lists the columns of timeseries.csv.
 func CSVHeader(gauges []string) []string {
-	h := []string{"variant", "rep", "t_start_s", "t_end_s", "iterations", "rate",
-		"dropped", "dropped_vus", "dropped_pool", "dropped_target", "interrupted", "errors"}
+	h := []string{Variant, Rep, TStart, TEnd, Iterations, Rate,
+		Dropped, DroppedVUs, DroppedPool, DroppedTarget, Interrupted, Errors}
 	for c := driver.ClassNone + 1; c < driver.NumClasses; c++ {
-		h = append(h, "errors_"+c.String())
+		h = append(h, ErrorsOf(c))
 	}
-	h = append(h, "vus_busy", "vus_allocated")
+	h = append(h, VUsBusy, VUsAllocated)
 	for _, m := range csvMetrics {
-		for _, q := range []string{"p50", "p90", "p99", "max"} {
-			h = append(h, m.String()+"_"+q+"_ms")
+		for _, q := range percentiles {
+			h = append(h, PercentileOf(m, q))
 		}
 	}
 	return append(h, gauges...)

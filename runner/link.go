@@ -9,13 +9,14 @@ import (
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/network"
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/scenario"
 )
 
 // linkGauges are the network link's columns in timeseries.csv: new
 // connections through the link, those it refused, reset or blackholed
 // (per-interval deltas), and those open now.
-var linkGauges = []string{"link_conns", "link_refused", "link_resets", "link_drops", "link_active"}
+var linkGauges = []string{record.LinkConns, record.LinkRefused, record.LinkResets, record.LinkDrops, record.LinkActive}
 
 // linkSampler reads the proxy's counters on the interval tick.
 type linkSampler struct {

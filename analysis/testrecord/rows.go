@@ -28,7 +28,7 @@ func Rows(variant string, from, n int, vals map[string]float64) []record.Row {
 		if v == nil {
 			v = map[string]float64{}
 		}
-		v["t_start_s"], v["t_end_s"] = float64(from+i), float64(from+i+1)
+		v[record.TStart], v[record.TEnd] = float64(from+i), float64(from+i+1)
 		out[i] = record.Row{Variant: variant, Rep: 1, Values: v}
 	}
 	return out

@@ -21,7 +21,7 @@ type Record struct {
 	Executor string              // default constant-arrival-rate
 	Rate     float64             // offered rate per second (default 100)
 	Thresh   map[string][]string // the scenario's thresholds
-	Gauges   []string            // gauge columns, e.g. "conns_opened"
+	Gauges   []string            // gauge columns, e.g. record.ConnsOpened
 	Windows  []Window            // in the order they ran
 }
 
