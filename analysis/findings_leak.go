@@ -71,10 +71,10 @@ func (d *diag) pool(w *window) (poolGauge, bool) {
 	// own height stands for it.
 	peak := math.Inf(-1)
 	for _, r := range w.rows {
-		peak = math.Max(peak, val(r, "db_user_threads"))
+		peak = math.Max(peak, val(r, record.DBUserThreads))
 	}
 	if peak > 0 {
-		return poolGauge{"db_user_threads", "its peak", peak}, true
+		return poolGauge{record.DBUserThreads, "its peak", peak}, true
 	}
 	return poolGauge{}, false
 }
