@@ -27,9 +27,10 @@ type check struct {
 	run  func(d *diag) *Finding
 }
 
-// checks run in the order of the priorities; Diagnose re-sorts the
-// findings by severity, keeping this order among equals so a saturated
-// generator, which makes every other number suspect, is listed first.
+// checks run from what makes other numbers suspect to what they explain;
+// Diagnose re-sorts the findings by severity, keeping this order among
+// equals, so a saturated generator, which makes every other number
+// suspect, is listed first.
 var checks = []check{
 	{"generator saturation", checkGenerator},
 	{"connection leak", checkLeak},

@@ -81,7 +81,7 @@ type Summary struct {
 	Comparison *Comparison `json:"comparison,omitempty"`
 	// Thresholds are the scenario's thresholds evaluated on the record.
 	Thresholds []Result `json:"thresholds,omitempty"`
-	// Findings are the diagnoses of a later diagnostics stage; none yet.
+	// Findings are the diagnoses (Diagnose), most severe first.
 	Findings []Finding `json:"findings,omitempty"`
 }
 

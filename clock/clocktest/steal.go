@@ -15,9 +15,9 @@ import (
 )
 
 // NoisyShare is the share of the machine's CPU time stolen by the
-// hypervisor above which timings of tens of microseconds mean nothing: on
-// this project's 2-vCPU VMs a quiet host steals 0–1%, a busy one 20–40%,
-// and then a loopback round trip's p99 goes from ~0.1 ms to several.
+// hypervisor above which timings of tens of microseconds mean nothing: a
+// quiet host steals next to none, and a busy one enough to make loopback
+// round trips many times slower (README: "The harness's own cost").
 const NoisyShare = 0.05
 
 // StealMeter measures how much of the machine's CPU time the hypervisor
