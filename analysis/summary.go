@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -98,7 +97,7 @@ type Finding struct {
 // Summarize computes the summary of a record, with the comparison of its
 // default pair of variants and its thresholds evaluated.
 func Summarize(r *record.Record) *Summary {
-	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: networkOf(r.Info.Target)}
+	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: record.Network(r.Info.Target)}
 	s.Scenario = r.Plan.Name
 	var order []string
 	byVariant := map[string]*Group{}
@@ -231,21 +230,4 @@ func addCount(into, n *int64) *int64 {
 	}
 	*into += *n
 	return into
-}
-
-// networkOf picks the network link's conditions out of the target facts,
-// without the network. prefix; nil when the run had no emulated link.
-func networkOf(target map[string]string) map[string]string {
-	var out map[string]string
-	for k, v := range target {
-		name, ok := strings.CutPrefix(k, "network.")
-		if !ok || name == "proxy" || name == "relay" {
-			continue
-		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		out[name] = v
-	}
-	return out
 }

@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/poolload/poolload/record"
 )
 
 // A run over an emulated network link says so under every figure's title,
@@ -45,12 +47,7 @@ var factOrder = []string{
 // conditions; an up.X or down.X equal to
 // X only repeats it (resolved conditions always spell out both directions).
 func networkFacts(target map[string]string) []string {
-	m := map[string]string{}
-	for k, v := range target {
-		if name, ok := strings.CutPrefix(k, "network."); ok && name != "proxy" && name != "relay" {
-			m[name] = v
-		}
-	}
+	m := record.Network(target)
 	for name, v := range m {
 		for _, dir := range []string{"up.", "down."} {
 			if base, ok := strings.CutPrefix(name, dir); ok && m[base] == v {

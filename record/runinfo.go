@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/poolload/poolload/collector"
@@ -130,4 +131,27 @@ func TotalsOf(c *collector.Counts) Totals {
 // Tag is the HdrHistogram log tag of a metric in a window.
 func Tag(variant string, rep int, m collector.Metric) string {
 	return variant + "." + strconv.Itoa(rep) + "." + m.String()
+}
+
+// NetworkPrefix starts the target facts that describe the emulated link
+// ("network.latency": "1ms"); network.Conditions.Describe writes them.
+const NetworkPrefix = "network."
+
+// Network returns the emulated link's conditions from a record's target
+// facts, without the prefix and without the facts that are not
+// conditions (the proxy's address, the relay); nil when there was no
+// link. It is the one reader of those facts.
+func Network(target map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range target {
+		name, ok := strings.CutPrefix(k, NetworkPrefix)
+		if !ok || name == "proxy" || name == "relay" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = v
+	}
+	return out
 }
