@@ -10,10 +10,10 @@ import (
 // intervalWriter collects a window's frozen intervals and writes them to
 // the record in order, on goroutines of their own, so that neither reading
 // the histograms nor encoding them (hdrhistogram-go compresses each at
-// zlib's best level) nor a slow disk holds up the next interval's tick.
-// Under the race detector, on two cores busy with the server under test,
-// collecting took up to 200 ms and writing up to 1.5 s, and a 250 ms tick
-// that waited for them fell seconds behind. Collecting has a goroutine of
+// zlib's best level) nor a slow disk holds up the next interval's tick: on
+// a machine busy with the server under test they can take longer than an
+// interval, and a tick that waited for them would fall behind and leave
+// the record with fewer, longer intervals. Collecting has a goroutine of
 // its own because the next Flip waits for it; writing may lag further.
 type intervalWriter struct {
 	frozen    chan queued
