@@ -144,6 +144,31 @@ func TestWindowCancelInterrupts(t *testing.T) {
 	}
 }
 
+// A scheduler behind its schedule (a rate no machine serves) stops at a
+// cancel too: no tick starts after it, however many are overdue.
+func TestCancelWhileBehindSchedule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	var iv collector.Interval
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		iv, _ = runTestWindow(t, ctx, noop.New(noop.Config{}), NewConstant(1e9, time.Second, 3*time.Second), 4, 4)
+	}()
+	// Before the cancel the scheduler dispatches as fast as it can; after
+	// it, nothing. 3e9 ticks were due: a loop that ran through them would
+	// take most of an hour.
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the window still runs 5 s after a cancel at 200ms")
+	}
+	took, c := time.Since(start), iv.Counts
+	t.Logf("stopped after %v: started %d, dropped %d, interrupted %d", took, c.Iterations, c.DroppedTotal(), c.Interrupted)
+}
+
 func TestGracefulStopLetsIterationsFinish(t *testing.T) {
 	t.Parallel()
 	iv, _ := runTestWindow(t, context.Background(),
