@@ -71,13 +71,19 @@ func runAction(c *cli.Context) error {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills at once
 
+	// The record's directory is made before anything touches the target,
+	// so that an output path that cannot hold it fails first.
+	w, err := createRecord(out, s)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	tgt, err := runner.OpenTarget(ctx, s)
 	defer tgt.Release()
 	if err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("preparing the target: %w", err)}
-	}
-	w, err := createRecord(out, s)
-	if err != nil {
+		err = fmt.Errorf("preparing the target: %w", err)
+		if cerr := w.Close(record.StatusFailed, err); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
 		return &exitError{code: exitFailed, err: err}
 	}
 	stdout := c.App.Writer
@@ -124,18 +130,30 @@ func createRecord(out string, s *scenario.Scenario) (*record.Writer, error) {
 	info := record.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
 		Host: host, Args: os.Args[1:], Scenario: sc, Started: now, Status: record.StatusRunning,
 		Interval: s.Output.Interval, Gauges: runner.GaugeNames(s)}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the output directory: %w", err)
+	}
 	base := now.UTC().Format("20060102-150405") + "-" + s.Name
-	for i := 1; ; i++ {
+	for i := 1; i <= maxSameSecond; i++ {
 		info.ID = base
 		if i > 1 {
 			info.ID = fmt.Sprintf("%s-%d", base, i)
 		}
 		dir := filepath.Join(out, info.ID)
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return record.Create(dir, info)
+		switch err := os.Mkdir(dir, 0o755); {
+		case errors.Is(err, os.ErrExist):
+			continue // another run of the same second
+		case err != nil:
+			return nil, fmt.Errorf("creating the run record directory: %w", err)
 		}
+		return record.Create(dir, info)
 	}
+	return nil, fmt.Errorf("creating the run record: %s and %d more of the same name exist under %s", base, maxSameSecond-1, out)
 }
+
+// maxSameSecond bounds the runs of one scenario started in the same second
+// under one output directory.
+const maxSameSecond = 1000
 
 // summarize reads the record back from disk, as any later analysis would,
 // writes its summary and plots, prints the summary and the thresholds, and
