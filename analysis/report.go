@@ -67,9 +67,7 @@ func writeScenario(b *bytes.Buffer, r *record.Record) {
 		{"VUs", fmt.Sprintf("%d pre-allocated, up to %d", sc.Load.PreAllocatedVUs, sc.Load.MaxVUs)},
 		{"repeat", fmt.Sprint(sc.Repeat)}, {"interval", r.Info.Interval.String()}}
 	for _, v := range sc.Variants {
-		rows = append(rows, [2]string{"variant " + v.Name, preludeText(v.Prewarm, v.Warmup != nil, v.Idle.String(), func() string {
-			return fmt.Sprintf("%g/s for %s", v.Warmup.Rate, v.Warmup.Duration)
-		})})
+		rows = append(rows, [2]string{"variant " + v.Name, v.Describe()})
 	}
 	b.WriteString("| | |\n|---|---|\n")
 	for _, row := range rows {
@@ -95,23 +93,6 @@ func loadText(l *record.PlanLoad) string {
 		parts = append(parts, fmt.Sprintf("to %g over %s", s.Target, s.Duration))
 	}
 	return l.Executor + ", " + strings.Join(parts, ", ")
-}
-
-func preludeText(prewarm int, warmup bool, idle string, warmupText func() string) string {
-	var parts []string
-	if prewarm > 0 {
-		parts = append(parts, fmt.Sprintf("prewarm %d connections", prewarm))
-	}
-	if warmup {
-		parts = append(parts, "warm-up "+warmupText())
-	}
-	if idle != "" && idle != "0s" {
-		parts = append(parts, "idle "+idle)
-	}
-	if len(parts) == 0 {
-		return "none (cold)"
-	}
-	return strings.Join(parts, ", ")
 }
 
 func writeThresholdsMD(b *bytes.Buffer, results []Result) {

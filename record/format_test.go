@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // A record says which format it is in; a reader refuses one it cannot read
@@ -105,5 +107,24 @@ func TestPlanVariantWarm(t *testing.T) {
 	}
 	if p.Variant("none") != nil {
 		t.Error("an absent variant was found")
+	}
+}
+
+func TestPlanVariantDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		v    PlanVariant
+		want string
+		len  time.Duration
+	}{
+		{PlanVariant{}, "none (cold)", 0},
+		{PlanVariant{Before: &PlanBefore{Restart: true}}, "restart the service (cold)", 0},
+		{PlanVariant{Before: &PlanBefore{Restart: true}, Warmup: &PlanWarmup{Rate: 400, Duration: units.Duration(3 * time.Second)}},
+			"restart the service, warm-up 400/s for 3s", 3 * time.Second},
+		{PlanVariant{Prewarm: 4, Idle: units.Duration(2 * time.Second)}, "prewarm 4, idle 2s", 2 * time.Second},
+		{PlanVariant{Idle: units.Duration(time.Second)}, "idle 1s", time.Second},
+	} {
+		if got := tc.v.Describe(); got != tc.want || tc.v.Length() != tc.len {
+			t.Errorf("%+v: %q, %v; want %q, %v", tc.v, got, tc.v.Length(), tc.want, tc.len)
+		}
 	}
 }

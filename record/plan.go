@@ -3,6 +3,8 @@ package record
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/poolload/poolload/units"
 )
@@ -52,9 +54,16 @@ type PlanStage struct {
 // PlanVariant is one variant and its prelude.
 type PlanVariant struct {
 	Name    string         `json:"name"`
+	Before  *PlanBefore    `json:"before"`
 	Prewarm int            `json:"prewarm"`
 	Warmup  *PlanWarmup    `json:"warmup"`
 	Idle    units.Duration `json:"idle"`
+}
+
+// PlanBefore is a variant's first step: restart the service, run a command.
+type PlanBefore struct {
+	Restart bool   `json:"restart"`
+	Run     string `json:"run"`
 }
 
 // PlanWarmup is an unmeasured load phase before t0.
@@ -66,6 +75,47 @@ type PlanWarmup struct {
 // Warm reports whether the variant fills the pool before t0 (a prewarm or
 // a warm-up load): the one answer to "is this variant warm?".
 func (v *PlanVariant) Warm() bool { return v.Prewarm > 0 || v.Warmup != nil }
+
+// Describe says the variant's prelude in words, the one way both
+// `poolload validate` and the report say it: "restart the service,
+// prewarm 4 (cold)…", "none (cold)" when there is none.
+func (v *PlanVariant) Describe() string {
+	var parts []string
+	if b := v.Before; b != nil {
+		if b.Restart {
+			parts = append(parts, "restart the service")
+		}
+		if b.Run != "" {
+			parts = append(parts, "run a command")
+		}
+	}
+	if v.Prewarm > 0 {
+		parts = append(parts, fmt.Sprintf("prewarm %d", v.Prewarm))
+	}
+	if v.Warmup != nil {
+		parts = append(parts, fmt.Sprintf("warm-up %.0f/s for %v", v.Warmup.Rate, v.Warmup.Duration))
+	}
+	if v.Idle > 0 {
+		parts = append(parts, fmt.Sprintf("idle %v", v.Idle))
+	}
+	switch {
+	case len(parts) == 0:
+		return "none (cold)"
+	case !v.Warm() && v.Idle == 0:
+		return strings.Join(parts, ", ") + " (cold)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Length is how long the prelude's timed steps take: the warm-up and the
+// idle gap.
+func (v *PlanVariant) Length() time.Duration {
+	d := v.Idle.D()
+	if v.Warmup != nil {
+		d += v.Warmup.Duration.D()
+	}
+	return d
+}
 
 // Variant returns the variant named name, or nil.
 func (p *Plan) Variant(name string) *PlanVariant {

@@ -27,7 +27,6 @@ const (
 	PlotsDir       = "plots"
 )
 
-
 // Writer writes a run record. The histogram log and the time series are
 // streamed into temporary files as intervals arrive and renamed into place
 // by Close, and run.json is replaced atomically each time it is saved, so a

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/poolload/poolload/record"
 	"github.com/poolload/poolload/runner"
 	"github.com/poolload/poolload/scenario"
 )
@@ -64,48 +66,27 @@ func printPlan(w io.Writer, s *scenario.Scenario) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  #\tvariant\trep\tprelude\titerations\tmeasured\t")
 	var total time.Duration
+	plan, err := planOf(s)
+	if err != nil {
+		fmt.Fprintf(w, "  (the variants cannot be described: %v)\n", err)
+		return
+	}
 	for i, p := range runner.Plan(s) {
-		pre, d := prelude(p.Variant)
-		total += d + sched.Duration()
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%d\t%v\t\n", i+1, p.Variant.Name, p.Rep, pre, sched.Total(), sched.Duration())
+		v := plan.Variant(p.Variant.Name)
+		total += v.Length() + sched.Duration()
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%d\t%v\t\n", i+1, p.Variant.Name, p.Rep, v.Describe(), sched.Total(), sched.Duration())
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n  about %v in all, plus connection setup and graceful stops\n", total)
 }
 
-func prelude(v *scenario.Variant) (string, time.Duration) {
-	var parts string
-	var d time.Duration
-	add := func(s string) {
-		if parts != "" {
-			parts += ", "
-		}
-		parts += s
+// planOf is the scenario as a run record will describe it, so that the
+// plan printed here and the report's say the same.
+func planOf(s *scenario.Scenario) (*record.Plan, error) {
+	raw, err := json.Marshal(s.Redacted())
+	if err != nil {
+		return nil, fmt.Errorf("encoding the scenario: %w", err)
 	}
-	if b := v.Before; b != nil {
-		if b.Restart {
-			add("restart the service")
-		}
-		if b.Run != "" {
-			add("run a command")
-		}
-	}
-	if v.Prewarm > 0 {
-		add(fmt.Sprintf("prewarm %d", v.Prewarm))
-	}
-	if v.Warmup != nil {
-		add(fmt.Sprintf("warm-up %.0f/s for %v", v.Warmup.Rate, v.Warmup.Duration))
-		d += v.Warmup.Duration.D()
-	}
-	if v.Idle > 0 {
-		add(fmt.Sprintf("idle %v", v.Idle))
-		d += v.Idle.D()
-	}
-	switch {
-	case parts == "":
-		parts = "none (cold)"
-	case v.Prewarm == 0 && v.Warmup == nil && v.Idle == 0:
-		parts += " (cold)"
-	}
-	return parts, d
+	p, err := record.DecodePlan(raw)
+	return &p, err
 }
