@@ -42,7 +42,10 @@ load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vu
 			stderr string
 		}
 		done := make(chan result, 1)
-		go func() { code, _, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file); done <- result{code, stderr} }()
+		go func() {
+			code, _, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+			done <- result{code, stderr}
+		}()
 		var r result
 		select {
 		case r = <-done:
