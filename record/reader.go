@@ -1,9 +1,10 @@
 package record
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +28,8 @@ type Record struct {
 	Hists map[string][]*hdr.Histogram
 	// Rows are the time-series rows, in file order.
 	Rows []Row
+	// Warnings say what was left out of a record that was cut short.
+	Warnings []string
 }
 
 // Row is one line of timeseries.csv: the window it belongs to and every
@@ -62,23 +65,65 @@ func Open(dir string) (*Record, error) {
 	return r, nil
 }
 
+// readHlog reads the histogram log strictly: every line is a comment, the
+// legend or a well-formed interval, or the record is refused naming the
+// line. Only a last line cut short (a run killed while writing it) is left
+// out, with a warning: the intervals before it are whole.
 func (r *Record) readHlog(path string) error {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("reading the histogram log: %w", err)
 	}
-	defer f.Close()
-	lr := hdr.NewHistogramLogReader(bufio.NewReader(f))
-	for {
-		h, err := lr.NextIntervalHistogram()
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
-		}
-		if h == nil {
-			return nil
-		}
-		r.Hists[h.Tag()] = append(r.Hists[h.Tag()], h)
+	if !bytes.HasPrefix(b, []byte("#[Histogram log format version")) {
+		return fmt.Errorf("%s: not a histogram log (it lacks the format line that every record's log starts with)", path)
 	}
+	lines := strings.Split(string(b), "\n")
+	cut := !bytes.HasSuffix(b, []byte("\n"))
+	baseMs := 0.0
+	for i, line := range lines {
+		last := i == len(lines)-1
+		switch {
+		case line == "" || strings.HasPrefix(line, `"StartTimestamp"`):
+		case strings.HasPrefix(line, "#[BaseTime: "):
+			f, _ := strconv.ParseFloat(strings.Fields(strings.TrimPrefix(line, "#[BaseTime: "))[0], 64)
+			baseMs = f * 1000
+		case strings.HasPrefix(line, "#"):
+		default:
+			h, err := parseInterval(line, baseMs)
+			if err != nil && last && cut {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: the last line is cut short (the run stopped while writing it) and is left out", path, i+1))
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("%s:%d: %w", path, i+1, err)
+			}
+			r.Hists[h.Tag()] = append(r.Hists[h.Tag()], h)
+		}
+	}
+	return nil
+}
+
+// parseInterval reads one interval line of the log:
+// Tag=<tag>,<start s>,<length s>,<max>,<compressed histogram>.
+func parseInterval(line string, baseMs float64) (*hdr.Histogram, error) {
+	f := strings.Split(line, ",")
+	tag, ok := strings.CutPrefix(f[0], "Tag=")
+	if len(f) != 5 || !ok || tag == "" {
+		return nil, fmt.Errorf("not a histogram interval (want Tag=…,start,length,max,histogram): %.40q", line)
+	}
+	start, err1 := strconv.ParseFloat(f[1], 64)
+	length, err2 := strconv.ParseFloat(f[2], 64)
+	if _, err3 := strconv.ParseFloat(f[3], 64); errors.Join(err1, err2, err3) != nil {
+		return nil, fmt.Errorf("interval %s: its start, length or max is not a number", tag)
+	}
+	h, err := hdr.Decode([]byte(f[4]))
+	if err != nil {
+		return nil, fmt.Errorf("interval %s: the histogram does not decode: %w", tag, err)
+	}
+	h.SetTag(tag)
+	h.SetStartTimeMs(int64(baseMs + start*1000))
+	h.SetEndTimeMs(int64(baseMs + (start+length)*1000))
+	return h, nil
 }
 
 func (r *Record) readCSV(path string) error {
@@ -95,6 +140,10 @@ func (r *Record) readCSV(path string) error {
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
+			return nil
+		}
+		if err != nil && r.cutShort(path, cr) {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: the last line is cut short (the run stopped while writing it) and is left out", path, line))
 			return nil
 		}
 		if err != nil {
@@ -147,4 +196,14 @@ func (r *Record) Series(variant string, rep int) []Row {
 		}
 	}
 	return out
+}
+
+// cutShort reports whether the CSV row that failed to read was the file's
+// last and the file does not end its line: a run stopped while writing.
+func (r *Record) cutShort(path string, cr *csv.Reader) bool {
+	if _, err := cr.Read(); err != io.EOF {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	return err == nil && !bytes.HasSuffix(b, []byte("\n"))
 }

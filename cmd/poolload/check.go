@@ -66,13 +66,13 @@ func theRecord(c *cli.Context) (string, *record.Record, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	rec, err := openRecord(dirs[0])
+	rec, err := openRecord(c, dirs[0])
 	return dirs[0], rec, err
 }
 
 // openRecord reads the run record in dir; anything that is not one is bad
 // input.
-func openRecord(dir string) (*record.Record, error) {
+func openRecord(c *cli.Context, dir string) (*record.Record, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, badInput("%s is not a run record: %w", dir, err)
@@ -83,6 +83,9 @@ func openRecord(dir string) (*record.Record, error) {
 	rec, err := record.Open(dir)
 	if err != nil {
 		return nil, badInput("%s is not a run record: %w", dir, err)
+	}
+	for _, w := range rec.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: %s\n", w)
 	}
 	return rec, nil
 }

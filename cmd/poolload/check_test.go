@@ -1,12 +1,14 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/poolload/poolload/analysis/testrecord"
+	"github.com/poolload/poolload/record"
 )
 
 // writeRecord writes a small synthetic record: cold and warm, two seconds
@@ -59,5 +61,33 @@ func TestCheckExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A record whose histogram log is damaged is bad input for every reading
+// command (exit 2, naming the file and line), never a record with no data;
+// one cut short in its last line is read with a warning.
+func TestDamagedRecordIsRefused(t *testing.T) {
+	run := writeRecord(t, 100, nil)
+	hlog := filepath.Join(run, record.HlogFile)
+	b, err := os.ReadFile(hlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hlog, []byte(strings.Replace(string(b), "Tag=warm.1.latency,", "Tag=warm.1.latency,oops,", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"report", "--out", "-"}, {"check"}, {"diagnose"}, {"plot"}, {"compare", run}} {
+		code, _, stderr := runCLI(t, append(cmd, run)...)
+		if code != exitBadInput || !strings.Contains(stderr, record.HlogFile+":") {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 naming %s and its line", cmd[0], code, stderr, record.HlogFile)
+		}
+	}
+	if err := os.WriteFile(hlog, b[:len(b)-10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "check", run)
+	if code != exitOK || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, "cut short") {
+		t.Errorf("cut short: exit %d, stderr %q; want exit 0 with a warning", code, stderr)
 	}
 }

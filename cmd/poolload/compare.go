@@ -29,11 +29,11 @@ func compareAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := openRecord(dirs[0])
+	a, err := openRecord(c, dirs[0])
 	if err != nil {
 		return err
 	}
-	b, err := openRecord(dirs[1])
+	b, err := openRecord(c, dirs[1])
 	if err != nil {
 		return err
 	}

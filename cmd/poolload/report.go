@@ -46,7 +46,7 @@ func reportAction(c *cli.Context) error {
 	if format == "markdown" && (c.IsSet("metric") || c.IsSet("variant")) {
 		return badInput("report: --metric and --variant go with --format hdr")
 	}
-	rec, err := openRecord(dirs[0])
+	rec, err := openRecord(c, dirs[0])
 	if err != nil {
 		return err
 	}
