@@ -1,7 +1,9 @@
 // Package driver defines the contract between the load engine and a load
 // target: a Driver runs one iteration at a time for one VU and fills a Trace
 // with the timings of what it did. Concrete drivers live in sub-packages
-// (noop, mysql, http); the engine knows only this package.
+// (noop, mysql, http) and describe themselves to the registry (registry.go):
+// their name, their scenario block, how a run starts and what they can do,
+// so that the scenario format and the runner never name a driver.
 package driver
 
 import (

@@ -3,8 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"time"
 
 	"github.com/poolload/poolload/driver"
@@ -58,22 +56,6 @@ func startLink(ctx context.Context, s *scenario.Scenario, p *Prepared, upstream 
 		p.Facts["network.relay"] += " (kernel relay unavailable: " + note + ")"
 	}
 	return px.Addr(), nil
-}
-
-// httpUpstream is the host:port an HTTP target's base_url connects to.
-func httpUpstream(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", err
-	}
-	if u.Port() != "" {
-		return u.Host, nil
-	}
-	port := "80"
-	if u.Scheme == "https" {
-		port = "443"
-	}
-	return net.JoinHostPort(u.Hostname(), port), nil
 }
 
 // linkGaugeNames is what GaugeNames adds for a network block.

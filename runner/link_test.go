@@ -23,10 +23,11 @@ import (
 func linkScenario() *scenario.Scenario {
 	ms := func(n int) units.Duration { return units.Duration(time.Duration(n) * time.Millisecond) }
 	s := testScenario(100, time.Second)
-	s.Target = scenario.Target{Driver: "mysql", Network: &network.Conditions{Latency: ms(1)},
-		MySQL: &mysql.Config{DSN: "root@tcp(127.0.0.1:3306)/test", MaxOpen: 4,
-			Operations: []mysql.Operation{{Name: "select", SQL: "SELECT 1"}}}}
-	s.Target.MySQL.SetDefaults()
+	cfg := &mysql.Config{DSN: "root@tcp(127.0.0.1:3306)/test", MaxOpen: 4,
+		Operations: []mysql.Operation{{Name: "select", SQL: "SELECT 1"}}}
+	cfg.SetDefaults()
+	s.Target = scenario.NewTarget(mysql.Name, cfg)
+	s.Target.Network = &network.Conditions{Latency: ms(1)}
 	s.Variants = []scenario.Variant{{Name: "cold"}, {Name: "warm", Prewarm: 4}}
 	s.Repeat = 1
 	return s
@@ -171,7 +172,7 @@ func TestLinkIdleResetDriverBehaviour(t *testing.T) {
 			ms := func(n int) units.Duration { return units.Duration(time.Duration(n) * time.Millisecond) }
 			s := linkScenario()
 			s.Target.Network = &network.Conditions{ResetIdleAfter: ms(300), Relay: tc.relay}
-			s.Target.MySQL.Params = map[string]string{"checkConnLiveness": liveness}
+			s.Target.Block().(*mysql.Config).Params = map[string]string{"checkConnLiveness": liveness}
 			s.Load.Rate, s.Load.Duration = 20, ms(500)
 			s.Variants = []scenario.Variant{{Name: "idle", Prewarm: 4, Idle: ms(700)}}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

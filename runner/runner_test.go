@@ -15,7 +15,7 @@ import (
 func testScenario(rate float64, d time.Duration) *scenario.Scenario {
 	return &scenario.Scenario{
 		Name:   "t",
-		Target: scenario.Target{Driver: "noop", Noop: &noop.Config{Delay: units.Duration(time.Millisecond)}},
+		Target: scenario.NewTarget(noop.Name, &noop.Config{Delay: units.Duration(time.Millisecond)}),
 		Load: scenario.LoadConfig{Executor: scenario.ConstantArrivalRate, Rate: rate, Duration: units.Duration(d),
 			TimeUnit: units.Duration(time.Second), PreAllocatedVUs: 5, MaxVUs: 5,
 			GracefulStop: units.Duration(time.Second)},

@@ -3,15 +3,12 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/scenario"
 )
-
-// teardownTimeout bounds the teardown statements at the end of a run, which
-// run even after Ctrl-C.
-const teardownTimeout = 30 * time.Second
 
 // Prepared is a scenario's target made ready for a run: what the runner
 // opens before each window, and what has to be undone at the end.
@@ -37,28 +34,31 @@ func (p *Prepared) Release() {
 	p.undo = nil
 }
 
-// OpenTarget prepares the scenario's target for a run: it starts a managed
-// server and runs setup, starts the service block, and checks that an HTTP
-// target answers, so that a target that is down fails here, before
-// anything is measured. The result is never nil; call its Release.
+// OpenTarget prepares the scenario's target for a run: its driver starts
+// it (a managed server, setup), the network emulator goes in front of it,
+// the service block starts, and a target with a base URL and no service
+// block is checked to answer, so that a target that is down fails here,
+// before anything is measured. The result is never nil; call its Release.
 func OpenTarget(ctx context.Context, s *scenario.Scenario) (*Prepared, error) {
 	p := &Prepared{}
-	var err error
-	switch s.Target.Driver {
-	case "noop":
-		p.Opener = s.Target.Noop
-	case "mysql":
-		p.Opener, err = openMySQL(ctx, s, p)
-	case "http":
-		p.Opener, err = openHTTP(ctx, s, p)
-	default:
-		err = fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
+	reg, ok := driver.Lookup(s.Target.Driver)
+	if !ok {
+		return p, fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
+	}
+	tg, err := reg.Start(ctx, s.Target.Block())
+	if err != nil {
+		return p, err
+	}
+	p.undo = append(p.undo, func() { _ = tg.Close() })
+	p.Opener = tg
+	if s.Target.Network != nil {
+		err = linkTarget(ctx, s, p, tg)
 	}
 	if err == nil && s.Service != nil {
 		err = startService(ctx, s, p)
 	}
-	if err == nil && s.Target.Driver == "http" && s.Service == nil {
-		err = checkHTTP(ctx, s)
+	if err == nil && reg.BaseURL != nil && s.Service == nil {
+		err = checkBaseURL(ctx, reg, s, tg)
 	}
 	return p, err
 }
@@ -78,77 +78,50 @@ func startService(ctx context.Context, s *scenario.Scenario, p *Prepared) error 
 	return nil
 }
 
-// checkHTTP makes sure the HTTP target accepts connections before the run
-// starts. Only the connection is checked: a service that answers 5xx is up,
-// and the load is there to measure its answers.
-func checkHTTP(ctx context.Context, s *scenario.Scenario) error {
-	addr, err := httpUpstream(s.BaseURL())
+// checkBaseURL makes sure a target with a base URL accepts connections
+// before the run starts. Only the connection is checked: a service that
+// answers 5xx is up, and the load is there to measure its answers.
+func checkBaseURL(ctx context.Context, reg driver.Registration, s *scenario.Scenario, tg driver.Target) error {
+	l, ok := tg.(driver.Linker)
+	if !ok {
+		return nil // no address to try
+	}
+	addr, err := l.Upstream()
 	if err != nil {
-		return fmt.Errorf("target.http.base_url: %w", err)
+		return fmt.Errorf("target.%s.base_url: %w", reg.Name, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := probeOnce(ctx, scenario.Probe{Addr: addr}, nil); err != nil {
-		return fmt.Errorf("the HTTP target %s does not answer: %w", s.BaseURL(), err)
+		return fmt.Errorf("the %s target %s does not answer: %w", strings.ToUpper(reg.Name), s.BaseURL(), err)
 	}
 	return nil
 }
 
-// openMySQL starts the managed server if asked for and runs setup once.
-// Start must come before the Config is copied into the Opener: the copies
-// share the managed server and the baseline it measured.
-func openMySQL(ctx context.Context, s *scenario.Scenario, p *Prepared) (driver.Opener, error) {
-	cfg := s.Target.MySQL
-	p.undo = append(p.undo, func() { _ = cfg.Stop() })
-	if err := cfg.Start(ctx); err != nil {
-		return nil, fmt.Errorf("starting the MySQL target: %w", err)
+// linkTarget puts the network emulator between the target's drivers and
+// where they connect.
+func linkTarget(ctx context.Context, s *scenario.Scenario, p *Prepared, tg driver.Target) error {
+	l, ok := tg.(driver.Linker)
+	if !ok {
+		return fmt.Errorf("target.network: the %s driver's connections cannot go through a network link", s.Target.Driver)
 	}
-	if err := cfg.Setup(ctx); err != nil {
-		return nil, fmt.Errorf("running setup: %w", err)
-	}
-	p.undo = append(p.undo, func() {
-		tctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
-		_ = cfg.Teardown(tctx)
-		cancel()
-	})
-	opener := *cfg
-	if s.Target.Network != nil {
-		addr, err := cfg.ServerAddr()
-		if err != nil {
-			return nil, fmt.Errorf("target.network: %w", err)
-		}
-		if opener.DialAddr, err = startLink(ctx, s, p, addr); err != nil {
-			return nil, err
-		}
-	}
-	return opener, nil
-}
-
-// openHTTP puts the network emulator, if any, between the load's client
-// and the service.
-func openHTTP(ctx context.Context, s *scenario.Scenario, p *Prepared) (driver.Opener, error) {
-	h := *s.Target.HTTP
-	if s.Target.Network == nil {
-		return h, nil
-	}
-	addr, err := httpUpstream(h.BaseURL)
+	addr, err := l.Upstream()
 	if err != nil {
-		return nil, fmt.Errorf("target.http.base_url: %w", err)
+		return fmt.Errorf("target.network: %w", err)
 	}
-	if h.DialAddr, err = startLink(ctx, s, p, addr); err != nil {
-		return nil, err
+	via, err := startLink(ctx, s, p, addr)
+	if err != nil {
+		return err
 	}
-	return h, nil
+	l.DialVia(via)
+	return nil
 }
 
 // GaugeNames lists the gauges the target's drivers sample, if any.
 func GaugeNames(s *scenario.Scenario) []string {
 	var names []string
-	switch {
-	case s.Target.MySQL != nil && s.Target.Driver == "mysql":
-		names = s.Target.MySQL.GaugeNames()
-	case s.Target.HTTP != nil && s.Target.Driver == "http":
-		names = s.Target.HTTP.GaugeNames()
+	if g, ok := s.Target.Block().(driver.GaugeNamer); ok {
+		names = g.GaugeNames()
 	}
 	return append(names, linkGaugeNames(s)...)
 }

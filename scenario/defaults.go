@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/units"
 )
 
@@ -58,7 +59,9 @@ func (s *Scenario) applyDefaults(file string, written func(field string) bool) {
 	if len(s.Variants) == 0 {
 		s.Variants = []Variant{{Name: DefaultVariant}}
 	}
-	if s.Target.MySQL != nil {
-		s.Target.MySQL.SetDefaults()
+	for _, b := range s.Target.Blocks {
+		if d, ok := b.(driver.Defaulter); ok {
+			d.SetDefaults()
+		}
 	}
 }

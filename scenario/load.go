@@ -117,6 +117,7 @@ func decodeChecks(text []byte, report bool, errs *errorList) (*index, bool) {
 
 var (
 	scenarioType = reflect.TypeFor[Scenario]()
+	targetType   = reflect.TypeFor[Target]()
 	durationType = reflect.TypeFor[units.Duration]()
 	textYAMLType = reflect.TypeFor[textYAML]()
 	beforeType   = reflect.TypeFor[Before]()
@@ -152,6 +153,8 @@ func (c *checker) value(n ast.Node, t reflect.Type, path string) {
 		return // null decodes to the zero value; an alias is checked by goccy
 	}
 	switch {
+	case t == targetType:
+		c.structure(n, targetShape(), path) // the blocks come from the registry
 	case t == durationType:
 		c.duration(n, path)
 	case t == beforeType && isString(n):

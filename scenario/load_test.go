@@ -211,8 +211,8 @@ func fullScenario() *Scenario {
 	return &Scenario{
 		Name:        "full-scenario",
 		Description: "every field, for the round-trip test",
-		Target: Target{Driver: "noop", Noop: &noop.Config{
-			Delay: d(2 * time.Millisecond), Jitter: d(time.Millisecond), Blocked: d(500 * time.Microsecond), ErrorRate: 0.01}},
+		Target: NewTarget(noop.Name, &noop.Config{
+			Delay: d(2 * time.Millisecond), Jitter: d(time.Millisecond), Blocked: d(500 * time.Microsecond), ErrorRate: 0.01}),
 		Load: LoadConfig{
 			Executor:  RampingArrivalRate,
 			StartRate: 10,

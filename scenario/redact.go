@@ -1,22 +1,43 @@
 package scenario
 
-import "regexp"
+import (
+	"maps"
+	"regexp"
+	"strings"
+)
 
-// BaseURL is the HTTP target's base URL, or "".
+// BaseURL is the base URL of the target's block, for a driver that has one
+// (ready probes may be paths under it), or "".
 func (s *Scenario) BaseURL() string {
-	if s.Target.HTTP != nil {
-		return s.Target.HTTP.BaseURL
+	for _, r := range registered() {
+		if b := s.Target.Blocks[r.Name]; b != nil && r.BaseURL != nil {
+			return r.BaseURL(b)
+		}
 	}
 	return ""
 }
 
+// baseURLDrivers names the drivers that have a base URL, for messages.
+func baseURLDrivers() string {
+	var names []string
+	for _, r := range registered() {
+		if r.BaseURL != nil {
+			names = append(names, r.Name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
 // Redacted returns a copy of s that is safe to print or store: passwords in
-// DSNs and commands, credential headers and the HTTP auth body are replaced.
+// commands are replaced, and each driver's block is redacted by its driver
+// (passwords in DSNs, credential headers, an auth body).
 func (s *Scenario) Redacted() *Scenario {
 	c := *s
-	if s.Target.MySQL != nil {
-		r := s.Target.MySQL.Redacted()
-		c.Target.MySQL = &r
+	c.Target.Blocks = maps.Clone(s.Target.Blocks)
+	for _, r := range registered() {
+		if b := c.Target.Blocks[r.Name]; b != nil && r.Redact != nil {
+			c.Target.Blocks[r.Name] = r.Redact(b)
+		}
 	}
 	if s.Service != nil {
 		sv := *s.Service
@@ -31,10 +52,6 @@ func (s *Scenario) Redacted() *Scenario {
 			v.Before = &b
 		}
 		c.Variants[i] = v
-	}
-	if s.Target.HTTP != nil {
-		h := s.Target.HTTP.Redacted()
-		c.Target.HTTP = &h
 	}
 	return &c
 }

@@ -55,10 +55,11 @@ variants:
 func TestRedactedScenarioHoldsNoSecret(t *testing.T) {
 	const pw = "s3cret-9931"
 	s := validScenario()
-	s.Target = Target{Driver: "http", HTTP: &phttp.Config{BaseURL: "http://127.0.0.1:1",
+	h := &phttp.Config{BaseURL: "http://127.0.0.1:1",
 		Requests: []phttp.Request{{Path: "/", Headers: map[string]string{"X-Api-Key": pw}}},
 		Auth:     &phttp.Auth{Path: "/login", Body: `{"password":"` + pw + `"}`, TokenJSON: "token"},
-		Database: &phttp.Database{DSN: "app:" + pw + "@tcp(127.0.0.1:3306)/test"}}}
+		Database: &phttp.Database{DSN: "app:" + pw + "@tcp(127.0.0.1:3306)/test"}}
+	s.Target = NewTarget(phttp.Name, h)
 	s.Service = &ServiceConfig{Run: "svc --dsn 'app:" + pw + "@tcp(127.0.0.1:3306)/test'"}
 	s.Variants[0].Before = &Before{Run: "mysql -uroot -p" + pw + " -e 'FLUSH HOSTS'"}
 	b, err := json.Marshal(s.Redacted())
@@ -68,7 +69,7 @@ func TestRedactedScenarioHoldsNoSecret(t *testing.T) {
 	if strings.Contains(string(b), pw) {
 		t.Errorf("the secret survives: %s", b)
 	}
-	if s.Target.HTTP.Auth.Body == "" || !strings.Contains(s.Service.Run, pw) {
+	if h.Auth.Body == "" || s.Target.Block() != h || !strings.Contains(s.Service.Run, pw) {
 		t.Error("Redacted changed the original")
 	}
 }

@@ -5,10 +5,6 @@
 package scenario
 
 import (
-	"github.com/poolload/poolload/driver/http"
-	"github.com/poolload/poolload/driver/mysql"
-	"github.com/poolload/poolload/driver/noop"
-	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/units"
 )
 
@@ -28,22 +24,6 @@ type Scenario struct {
 
 	// File is the path the scenario was read from ("" when built in code).
 	File string `yaml:"-" json:"file,omitempty"`
-}
-
-// Target names the driver and holds its block. Exactly the block named by
-// Driver must be present.
-type Target struct {
-	Driver string        `yaml:"driver" json:"driver"`
-	Noop   *noop.Config  `yaml:"noop" json:"noop,omitempty"`
-	MySQL  *mysql.Config `yaml:"mysql" json:"mysql,omitempty"`
-	HTTP   *http.Config  `yaml:"http" json:"http,omitempty"`
-	// Instances is how many copies of this pool share the server in
-	// production (replicas × one pool each). Only the diagnostics use it:
-	// the server's headroom is for all of them, not for poolload's one.
-	Instances int `yaml:"instances" json:"instances,omitempty"`
-	// Network, if set, puts an emulated link (latency, bandwidth, faults)
-	// between poolload's connections and the target.
-	Network *network.Conditions `yaml:"network" json:"network,omitempty"`
 }
 
 // Executors.

@@ -33,36 +33,6 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
 // in metrics.hlog, where dots, commas and spaces would break the tag.
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-// blockValidator is a driver's configuration block.
-type blockValidator interface {
-	Validate() map[string]string
-}
-
-// driverBlock is a known driver and where its block lives in Target.
-type driverBlock struct {
-	name  string
-	block func(*Target) blockValidator
-}
-
-// driverBlocks lists the known drivers. Adding a driver is one line here
-// (and its field in Target).
-var driverBlocks = []driverBlock{
-	{"noop", func(t *Target) blockValidator { return block(t.Noop) }},
-	{"mysql", func(t *Target) blockValidator { return block(t.MySQL) }},
-	{"http", func(t *Target) blockValidator { return block(t.HTTP) }},
-}
-
-// block turns a nil block pointer into a nil interface.
-func block[T any, P interface {
-	*T
-	blockValidator
-}](p P) blockValidator {
-	if p == nil {
-		return nil
-	}
-	return p
-}
-
 // problems collects FieldErrors.
 type problems []FieldError
 
@@ -102,9 +72,9 @@ func (p *problems) name(field, name string) {
 }
 
 func knownDrivers() string {
-	names := make([]string, len(driverBlocks))
-	for i, d := range driverBlocks {
-		names[i] = d.name
+	var names []string
+	for _, r := range registered() {
+		names = append(names, r.Name)
 	}
 	return strings.Join(names, ", ")
 }
@@ -112,10 +82,7 @@ func knownDrivers() string {
 // validate checks the driver name and that exactly its block is present,
 // then the block itself.
 func (t *Target) validate(p *problems) {
-	known := false
-	for _, d := range driverBlocks {
-		known = known || d.name == t.Driver
-	}
+	reg, known := lookup(t.Driver)
 	switch {
 	case t.Driver == "":
 		p.add("target.driver", "required (one of %s)", knownDrivers())
@@ -123,23 +90,23 @@ func (t *Target) validate(p *problems) {
 		p.add("target.driver", "unknown driver %q (one of %s)", t.Driver, knownDrivers())
 	}
 	if t.Network != nil {
-		if t.Driver == "noop" {
-			p.add("target.network", "the noop driver makes no connection to put a network link on")
+		if known && !reg.Caps.Network {
+			p.add("target.network", "the %s driver makes no connection to put a network link on", t.Driver)
 		}
 		addSorted(p, "target.network.", t.Network.Validate())
 	}
 	if t.Instances < 0 {
 		p.add("target.instances", "must be 1 or more (0 means 1), got %d", t.Instances)
 	}
-	for _, d := range driverBlocks {
-		b, field := d.block(t), "target."+d.name
+	for _, d := range registered() {
+		b, field := t.Blocks[d.Name], "target."+d.Name
 		switch {
-		case d.name == t.Driver && b == nil:
-			p.add(field, "required when target.driver is %s", d.name)
-		case d.name == t.Driver:
+		case d.Name == t.Driver && b == nil:
+			p.add(field, "required when target.driver is %s", d.Name)
+		case d.Name == t.Driver:
 			addSorted(p, field+".", b.Validate())
 		case b != nil && known:
-			p.add(field, "not allowed when target.driver is %s (remove it, or set target.driver: %s)", t.Driver, d.name)
+			p.add(field, "not allowed when target.driver is %s (remove it, or set target.driver: %s)", t.Driver, d.Name)
 		}
 	}
 }
@@ -230,9 +197,6 @@ func (l *LoadConfig) validateRamping(p *problems) {
 	}
 }
 
-// pooledDrivers are the drivers with a pool to prewarm.
-var pooledDrivers = map[string]bool{"mysql": true}
-
 func validateVariants(p *problems, vs []Variant, driverName string) {
 	seen := map[string]int{}
 	for i, v := range vs {
@@ -246,7 +210,7 @@ func validateVariants(p *problems, vs []Variant, driverName string) {
 		if v.Prewarm < 0 {
 			p.add(field+".prewarm", "must be 0 or more, got %d", v.Prewarm)
 		}
-		if v.Prewarm > 0 && driverName != "" && !pooledDrivers[driverName] {
+		if reg, _ := lookup(driverName); v.Prewarm > 0 && driverName != "" && !reg.Caps.Prewarm {
 			p.add(field+".prewarm", "the %s driver has no pool to prewarm (use warmup: for an unmeasured load phase)", driverName)
 		}
 		if w := v.Warmup; w != nil {

@@ -12,7 +12,7 @@ func (s *Scenario) validateService(p *problems) {
 		if _, err := ParseProbe(sv.Ready, s.BaseURL()); err != nil {
 			p.add("service.ready", "%v", err)
 		} else if sv.Ready == "" && s.BaseURL() == "" {
-			p.add("service.ready", "required unless the target is http (then it defaults to base_url)")
+			p.add("service.ready", "required unless the target is %s (then it defaults to base_url)", baseURLDrivers())
 		}
 		if sv.Timeout < 0 {
 			p.add("service.timeout", "must be greater than 0")

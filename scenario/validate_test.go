@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"github.com/poolload/poolload/driver"
 	"reflect"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ func validScenario() *Scenario {
 	sec := units.Duration(time.Second)
 	return &Scenario{
 		Name:   "ok",
-		Target: Target{Driver: "noop", Noop: &noop.Config{}},
+		Target: NewTarget(noop.Name, &noop.Config{}),
 		Load: LoadConfig{Executor: ConstantArrivalRate, Rate: 10, Duration: sec, TimeUnit: sec,
 			PreAllocatedVUs: 1, MaxVUs: 1, GracefulStop: sec},
 		Variants: []Variant{{Name: "cold"}, {Name: "warm", Warmup: &Warmup{Rate: 10, Duration: units.Duration(time.Second)}}},
@@ -44,9 +45,9 @@ func TestValidate(t *testing.T) {
 			[]fe{{"target.driver", "required (one of noop, mysql, http)"}}},
 		{"unknown driver", func(s *Scenario) { s.Target.Driver = "oracle" },
 			[]fe{{"target.driver", `unknown driver "oracle" (one of noop, mysql, http)`}}},
-		{"missing block", func(s *Scenario) { s.Target.Noop = nil },
+		{"missing block", func(s *Scenario) { delete(s.Target.Blocks, noop.Name) },
 			[]fe{{"target.noop", "required when target.driver is noop"}}},
-		{"driver's own check", func(s *Scenario) { s.Target.Noop.ErrorRate = -1 },
+		{"driver's own check", func(s *Scenario) { s.Target.Block().(*noop.Config).ErrorRate = -1 },
 			[]fe{{"target.noop.error_rate", "must be between 0 and 1"}}},
 		{"no executor", func(s *Scenario) { s.Load.Executor = "" },
 			[]fe{{"load.executor", "required (one of constant-arrival-rate, ramping-arrival-rate)"}}},
@@ -134,11 +135,15 @@ func (fakeBlock) Validate() map[string]string { return nil }
 // With a second driver registered, its block beside the chosen driver's is
 // refused.
 func TestValidateRefusesAnotherDriversBlock(t *testing.T) {
-	saved := driverBlocks
-	defer func() { driverBlocks = saved }()
-	driverBlocks = append(driverBlocks[:len(driverBlocks):len(driverBlocks)],
-		driverBlock{"fake", func(*Target) blockValidator { return fakeBlock{} }})
-	got := validScenario().Validate()
+	saved := registered
+	defer func() { registered = saved }()
+	registered = func() []driver.Registration {
+		return append(saved(), driver.Registration{Name: "fake",
+			NewConfig: func() driver.Config { return &fakeBlock{} }})
+	}
+	s := validScenario()
+	s.Target.Blocks["fake"] = &fakeBlock{}
+	got := s.Validate()
 	want := []FieldError{{"target.fake", "not allowed when target.driver is noop (remove it, or set target.driver: fake)"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q, want %q", got, want)

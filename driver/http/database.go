@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/poolload/poolload/driver/mysql"
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // Database is the optional `database` block: the service's own database,
-// watched from the server side with the MySQL target's Monitor, so that a
-// run against a service shows the server's threads and connection churn
-// next to the service's latency.
+// watched from the server side with the same Monitor the MySQL target
+// uses, so that a run against a service shows the server's threads and
+// connection churn next to the service's latency.
 type Database struct {
 	// DSN is a go-sql-driver DSN; its password is redacted in the record.
 	DSN string `yaml:"dsn" json:"dsn"`
@@ -30,7 +30,7 @@ const dbUserThreads = "db_user_threads"
 func (d *Database) validate(errs map[string]string) {
 	if d.DSN == "" {
 		errs["database.dsn"] = "is required (for example root@tcp(127.0.0.1:3306)/test)"
-	} else if err := mysql.CheckDSN(d.DSN); err != nil {
+	} else if err := mysqlserver.CheckDSN(d.DSN); err != nil {
 		errs["database.dsn"] = err.Error()
 	}
 }
@@ -38,7 +38,7 @@ func (d *Database) validate(errs map[string]string) {
 // gaugeNames lists the block's gauges.
 func (d *Database) gaugeNames() []string {
 	var names []string
-	for _, n := range mysql.ServerGaugeNames() {
+	for _, n := range mysqlserver.ServerGaugeNames() {
 		names = append(names, dbPrefix+n)
 	}
 	if d.User != "" {
@@ -50,12 +50,12 @@ func (d *Database) gaugeNames() []string {
 // dbWatch is an open Database block.
 type dbWatch struct {
 	cfg *Database
-	mon *mysql.Monitor
+	mon *mysqlserver.Monitor
 	n   int // server gauges
 }
 
 func openDBWatch(ctx context.Context, cfg *Database) (*dbWatch, error) {
-	mon, err := mysql.OpenMonitor(ctx, cfg.DSN)
+	mon, err := mysqlserver.OpenMonitor(ctx, cfg.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database block's monitor: %w", err)
 	}

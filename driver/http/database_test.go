@@ -15,7 +15,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/poolload/poolload/driver"
-	"github.com/poolload/poolload/driver/mysql"
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // testDSN is the shared local MariaDB, or POOLLOAD_TEST_DSN. Tests that
@@ -101,7 +101,7 @@ func TestDatabaseOpenFails(t *testing.T) {
 	s := server(t, func(nethttp.ResponseWriter, *nethttp.Request) {})
 	_, err := New(Config{BaseURL: s.URL, Requests: one("/"),
 		Database: &Database{DSN: "app:" + pw + "@tcp(" + closedPort(t) + ")/test"}})
-	var oe *mysql.OpenError
+	var oe *mysqlserver.OpenError
 	if !errors.As(err, &oe) || oe.Class != driver.ClassConnectRefused || !strings.Contains(err.Error(), "database") {
 		t.Errorf("Open = %v, want a connect_refused from the database block", err)
 	}

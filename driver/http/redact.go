@@ -5,7 +5,7 @@ import (
 	"maps"
 	"regexp"
 
-	"github.com/poolload/poolload/driver/mysql"
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // redacted replaces a secret.
@@ -44,7 +44,7 @@ func (c Config) Redacted() Config {
 	}
 	if c.Database != nil {
 		db := *c.Database
-		db.DSN = mysql.RedactDSN(db.DSN)
+		db.DSN = mysqlserver.RedactDSN(db.DSN)
 		r.Database = &db
 	}
 	return r

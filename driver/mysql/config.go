@@ -5,31 +5,34 @@
 // client pool (DBStats) and of the server (SHOW GLOBAL STATUS) read through
 // a monitoring connection that is not part of the pool under test.
 //
-// Lifecycle, for the runner (see Config.Start):
+// A Config is the scenario's target.mysql block and nothing else; a run of
+// it is a Target, which owns the managed server and the state the run's
+// pools share. Lifecycle, for the runner:
 //
-//	cfg.Start(ctx)      // once: starts a managed mariadbd if asked for
-//	cfg.Setup(ctx)      // once: setup statements and seed table
+//	t, _ := mysql.Start(ctx, cfg) // once: starts a managed mariadbd if asked for
+//	t.Setup(ctx)                  // once: setup statements and seed table
 //	for each variant run {
-//	    d, _ := cfg.Open(ctx)   // fresh, cold *sql.DB; fails fast if unreachable
-//	    d.Settle(ctx)           // server back at its baseline
-//	    d.Prewarm(ctx, n)       // warm variants only
+//	    d, _ := t.Open(ctx)   // fresh, cold *sql.DB; fails fast if unreachable
+//	    d.Settle(ctx)         // server back at its baseline
+//	    d.Prewarm(ctx, n)     // warm variants only
 //	    ... Iterate / Sample ...
 //	    d.Close()
 //	}
-//	cfg.Teardown(ctx)   // once
-//	cfg.Stop()          // once, also on failure and Ctrl-C
+//	t.Teardown(ctx)               // once
+//	t.Close()                     // once, also on failure and Ctrl-C
 package mysql
 
 import (
 	"encoding/json"
-	"io"
 	"time"
 
 	pdriver "github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/units"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
-// Defaults applied by SetDefaults (and by Open on its own copy).
+// Defaults applied by SetDefaults (and by Start on its own copy).
 const (
 	DefaultMaxOpen        = 10
 	DefaultAcquireTimeout = 5 * time.Second
@@ -87,21 +90,6 @@ type Config struct {
 	TeardownSQL []string `yaml:"teardown" json:"teardown,omitempty"`
 	// Seed creates and fills a table for point selects.
 	Seed *Seed `yaml:"seed" json:"seed,omitempty"`
-
-	// DialAddr, when set, is where the pool's connections dial instead of
-	// the server's address (the network emulator's listener). The
-	// monitoring and setup connections keep the real address, so that
-	// sampling neither perturbs nor is perturbed by the emulated link; TLS
-	// still verifies the real server's name. Not part of the scenario file.
-	DialAddr string `yaml:"-" json:"-"`
-
-	// Log receives the go-sql-driver's own log lines (they never hold a
-	// password); nil drops them. Not part of the scenario file.
-	Log io.Writer `yaml:"-" json:"-"`
-
-	// rt is the state shared by every copy of this Config made after Start:
-	// the managed server, the seed table we created, the server baseline.
-	rt *runtime
 }
 
 // Operation is one kind of iteration: a statement, or a transaction of
@@ -151,14 +139,14 @@ func (c *Config) SetDefaults() {
 		c.ConnectTimeout = units.Duration(DefaultConnectTimeout)
 	}
 	if c.TLS != nil && c.TLS.Mode == "" {
-		// A fresh block: withDefaults' copies share the pointer.
+		// A fresh block: a copy of the Config shares the pointer.
 		t := *c.TLS
 		t.Mode = TLSOff
 		c.TLS = &t
 	}
 }
 
-// withDefaults returns a copy with defaults applied; the copy shares rt.
+// withDefaults returns a copy with defaults applied.
 func (c Config) withDefaults() Config {
 	c.SetDefaults()
 	return c
@@ -175,7 +163,7 @@ func (c *Config) maxIdle() int {
 // Redacted returns a copy whose DSN has its password replaced by *****.
 func (c *Config) Redacted() Config {
 	r := *c
-	r.DSN = redactDSN(c.DSN)
+	r.DSN = mysqlserver.RedactDSN(c.DSN)
 	return r
 }
 
@@ -191,7 +179,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 func (c Config) String() string {
 	b, err := c.MarshalJSON()
 	if err != nil {
-		return "mysql.Config{dsn: " + redactDSN(c.DSN) + "}"
+		return "mysql.Config{dsn: " + mysqlserver.RedactDSN(c.DSN) + "}"
 	}
 	return "mysql.Config" + string(b)
 }

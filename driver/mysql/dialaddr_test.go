@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // forwarder is a trivial TCP proxy standing in for the network emulator:
@@ -73,14 +75,14 @@ func (f *forwarder) close() {
 // forwarder and the monitoring and setup connections do not.
 func TestDialAddr(t *testing.T) {
 	dsn := testDSN(t)
-	cfg := &Config{DSN: dsn, MaxOpen: 3, Seed: &Seed{Table: uniqueName("dialaddr"), Rows: 10}}
-	real, err := cfg.ServerAddr()
+	tg := start(t, Config{DSN: dsn, MaxOpen: 3, Seed: &Seed{Table: uniqueName("dialaddr"), Rows: 10}})
+	real, err := tg.ServerAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
 	fw := startForwarder(t, "127.0.0.1", real)
-	cfg.DialAddr = fw.addr()
-	d := openTest(t, cfg) // Setup (seed) and the monitor connect here
+	tg.DialAddr = fw.addr()
+	d := openTarget(t, tg) // Setup (seed) and the monitor connect here
 	if n := fw.accepted.Load(); n != 0 {
 		t.Fatalf("%d connections through the forwarder before the pool dialed: setup or monitor went through it", n)
 	}
@@ -110,20 +112,21 @@ func TestServerAddr(t *testing.T) {
 		{cfg: Config{DSN: "u:" + secret + "@tcp(db.example:3307)/x"}, want: "db.example:3307"},
 		{cfg: Config{DSN: "root@tcp(10.0.0.1)/x"}, want: "10.0.0.1:3306"},
 		{cfg: Config{DSN: "root@unix(/tmp/m.sock)/x"}, errW: "not TCP"},
-		{cfg: Config{Server: ServerManaged}, errW: "Start"},
+		{cfg: Config{Server: ServerManaged}, errW: "Start"}, // not started, or closed
 		{cfg: Config{}, errW: "no dsn"},
 	} {
-		got, err := tc.cfg.ServerAddr()
+		got, err := (&Target{cfg: tc.cfg}).ServerAddr()
 		switch {
 		case tc.want != "" && (err != nil || got != tc.want):
-			t.Errorf("%s: ServerAddr = %q, %v; want %s", redactDSN(tc.cfg.DSN), got, err, tc.want)
+			t.Errorf("%s: ServerAddr = %q, %v; want %s", mysqlserver.RedactDSN(tc.cfg.DSN), got, err, tc.want)
 		case tc.want == "" && (err == nil || !strings.Contains(err.Error(), tc.errW)):
-			t.Errorf("%s: ServerAddr = %q, %v; want an error about %s", redactDSN(tc.cfg.DSN), got, err, tc.errW)
+			t.Errorf("%s: ServerAddr = %q, %v; want an error about %s", mysqlserver.RedactDSN(tc.cfg.DSN), got, err, tc.errW)
 		case err != nil && strings.Contains(err.Error(), secret):
 			t.Errorf("error shows the password: %v", err)
 		}
 	}
-	bad := Config{DSN: "root@tcp(127.0.0.1:3306)/test", DialAddr: "nowhere"}
+	bad := start(t, Config{DSN: "root@tcp(127.0.0.1:3306)/test"})
+	bad.DialAddr = "nowhere"
 	if _, err := bad.open(context.Background()); err == nil || !strings.Contains(err.Error(), "DialAddr") {
 		t.Errorf("open with DialAddr %q: %v", bad.DialAddr, err)
 	}

@@ -15,17 +15,20 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	pdriver "github.com/poolload/poolload/driver"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // Driver is one variant run's view of the target: a fresh *sql.DB (the pool
 // under test) behind the instrumented connector, plus a one-connection
 // monitoring *sql.DB for server status that the pool never sees.
 type Driver struct {
-	cfg  Config // defaults applied
-	db   *sql.DB
-	mon  *sql.DB
-	st   *stats
-	work *workload
+	cfg    Config  // defaults applied
+	target *Target // the run it belongs to: managed server, baseline, DialAddr
+	db     *sql.DB
+	mon    *sql.DB
+	st     *stats
+	work   *workload
 
 	acquireTimeout time.Duration
 	queryTimeout   time.Duration
@@ -40,52 +43,35 @@ type Driver struct {
 
 // OpenError is a failure to open the target, with its class. Its message
 // never holds the DSN's password.
-type OpenError struct {
-	Class pdriver.ErrorClass
-	Err   error
-}
+type OpenError = mysqlserver.OpenError
 
-func (e *OpenError) Error() string { return e.Class.String() + ": " + e.Err.Error() }
-func (e *OpenError) Unwrap() error { return e.Err }
-
-// Open implements driver.Opener: a fresh, cold pool per call. It pings the
-// server through the monitoring connection first, so an unreachable server
-// or a wrong password fails here, within connect_timeout, with a class.
-// Open does not run Setup; with server: managed, Start must have run.
-func (c Config) Open(ctx context.Context) (pdriver.Driver, error) {
-	d, err := c.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
-}
-
-// open is Open returning the concrete type.
-func (c Config) open(ctx context.Context) (*Driver, error) {
-	c = c.withDefaults()
+// open opens a Driver for t's config: a fresh pool, and a monitoring
+// connection pinged first.
+func (t *Target) open(ctx context.Context) (*Driver, error) {
+	c := t.cfg
 	if errs := c.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("invalid target.mysql: %s", joinErrs(errs))
 	}
-	dsn, err := c.effectiveDSN()
+	dsn, err := t.dsn()
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := net.SplitHostPort(c.DialAddr); c.DialAddr != "" && err != nil {
-		return nil, fmt.Errorf("DialAddr %q is not host:port: %w", c.DialAddr, err)
+	if _, _, err := net.SplitHostPort(t.DialAddr); t.DialAddr != "" && err != nil {
+		return nil, fmt.Errorf("DialAddr %q is not host:port: %w", t.DialAddr, err)
 	}
-	pw := dsnPassword(dsn)
-	gc, err := c.goConfig(dsn, c.ConnectTimeout.D())
+	pw := mysqlserver.Password(dsn)
+	gc, err := c.goConfig(dsn, c.ConnectTimeout.D(), t.managedCA())
 	if err != nil {
 		return nil, err
 	}
-	d := &Driver{cfg: c, st: &stats{}, work: c.compile(map[string]string{}),
+	d := &Driver{cfg: c, target: t, st: &stats{}, work: c.compile(map[string]string{}),
 		acquireTimeout: c.AcquireTimeout.D(), queryTimeout: c.QueryTimeout.D()}
 	if err := d.openMonitor(ctx, gc, pw); err != nil {
 		return nil, err
 	}
 	if err := d.readFacts(ctx); err != nil {
 		d.mon.Close()
-		return nil, &OpenError{Class: Classify(err), Err: scrub(err, pw)}
+		return nil, &mysqlserver.OpenError{Class: mysqlserver.Classify(err), Err: mysqlserver.Scrub(err, pw)}
 	}
 	if err := d.openPool(gc); err != nil {
 		d.mon.Close()
@@ -96,7 +82,7 @@ func (c Config) open(ctx context.Context) (*Driver, error) {
 
 // openMonitor opens the monitoring connection (see openMonitorDB).
 func (d *Driver) openMonitor(ctx context.Context, gc *gomysql.Config, pw string) error {
-	db, err := openMonitorDB(ctx, gc, pw, d.cfg.ConnectTimeout.D(), d.cfg.withRefusalHint)
+	db, err := mysqlserver.OpenConn(ctx, gc, pw, d.cfg.ConnectTimeout.D(), d.cfg.withRefusalHint)
 	if err != nil {
 		return err
 	}
@@ -108,11 +94,11 @@ func (d *Driver) openMonitor(ctx context.Context, gc *gomysql.Config, pw string)
 // max_open first: database/sql lowers max idle to max open, not the reverse.
 func (d *Driver) openPool(gc *gomysql.Config) error {
 	pc := gc.Clone()
-	pc.DialFunc = dialVia(d.cfg.DialAddr)
-	pc.Logger = &countingLogger{st: d.st, out: d.cfg.Log}
+	pc.DialFunc = dialVia(d.target.DialAddr)
+	pc.Logger = &countingLogger{st: d.st, out: d.target.Log}
 	inner, err := gomysql.NewConnector(pc)
 	if err != nil {
-		return fmt.Errorf("configuring the pool's connector: %w", scrub(err, gc.Passwd))
+		return fmt.Errorf("configuring the pool's connector: %w", mysqlserver.Scrub(err, gc.Passwd))
 	}
 	d.db = sql.OpenDB(&connector{inner: inner, connectTimeout: d.cfg.ConnectTimeout.D(), st: d.st})
 	d.db.SetMaxOpenConns(d.cfg.MaxOpen)
@@ -121,8 +107,8 @@ func (d *Driver) openPool(gc *gomysql.Config) error {
 	d.db.SetConnMaxIdleTime(d.cfg.ConnMaxIdleTime.D())
 	d.facts["check_conn_liveness"] = strconv.FormatBool(pc.CheckConnLiveness)
 	d.facts["interpolate_params"] = strconv.FormatBool(pc.InterpolateParams)
-	if d.cfg.DialAddr != "" {
-		d.facts["dial_addr"] = d.cfg.DialAddr
+	if d.target.DialAddr != "" {
+		d.facts["dial_addr"] = d.target.DialAddr
 	}
 	return nil
 }
@@ -150,7 +136,7 @@ func (d *Driver) readFacts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.baseline = d.cfg.baseline(int64(status[srvThreadsConnected]))
+	d.baseline = d.target.noteBaseline(int64(status[mysqlserver.ThreadsConnected]))
 	d.prev.server, d.prev.serverOK = status, true
 	return nil
 }
@@ -199,6 +185,5 @@ var (
 	_ pdriver.Settler   = (*Driver)(nil)
 	_ pdriver.Sampler   = (*Driver)(nil)
 	_ pdriver.Describer = (*Driver)(nil)
-	_ pdriver.Opener    = Config{}
-	_ pdriver.Opener    = (*Config)(nil)
+	_ pdriver.Opener    = (*Target)(nil)
 )

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -9,79 +10,9 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
-
-const redactedPassword = "*****"
-
-// passwordSpan finds the password in a DSN the way gomysql.ParseDSN does:
-// the last '/' ends the address part, the last '@' before it ends the
-// credentials, and the first ':' before that starts the password. Mirroring
-// the parser means we hide exactly what the driver would send.
-func passwordSpan(dsn string) (start, end int, ok bool) {
-	slash := strings.LastIndexByte(dsn, '/')
-	if slash <= 0 {
-		// Not a valid DSN; still hide anything that looks like user:pass@.
-		slash = len(dsn)
-	}
-	at := strings.LastIndexByte(dsn[:slash], '@')
-	if at < 0 {
-		return 0, 0, false
-	}
-	colon := strings.IndexByte(dsn[:at], ':')
-	if colon < 0 {
-		return 0, 0, false
-	}
-	return colon + 1, at, true
-}
-
-// redactDSN replaces the DSN's password by *****, keeping the rest of the
-// text as the user wrote it.
-func redactDSN(dsn string) string {
-	start, end, ok := passwordSpan(dsn)
-	if !ok || start == end {
-		return dsn
-	}
-	out := dsn[:start] + redactedPassword + dsn[end:]
-	if gc, err := gomysql.ParseDSN(dsn); err == nil && gc.Passwd != dsn[start:end] {
-		// Our reading disagrees with the driver's: trust the driver.
-		gc.Passwd = redactedPassword
-		return gc.FormatDSN()
-	}
-	return out
-}
-
-// dsnPassword returns the password in dsn, or "" if none.
-func dsnPassword(dsn string) string {
-	if gc, err := gomysql.ParseDSN(dsn); err == nil {
-		return gc.Passwd
-	}
-	if start, end, ok := passwordSpan(dsn); ok {
-		return dsn[start:end]
-	}
-	return ""
-}
-
-// scrubbedError hides a password that an error message might contain. The
-// driver never puts one there, but a DSN parse error or a future driver
-// version might: this is the last line of defence.
-type scrubbedError struct {
-	err error
-	pw  string
-}
-
-func (e *scrubbedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.pw, redactedPassword)
-}
-
-func (e *scrubbedError) Unwrap() error { return e.err }
-
-// scrub wraps err so that its message never shows pw.
-func scrub(err error, pw string) error {
-	if err == nil || pw == "" {
-		return err
-	}
-	return &scrubbedError{err: err, pw: pw}
-}
 
 // dsnQueryKeys returns the parameter names written in dsn's query part.
 func dsnQueryKeys(dsn string) map[string]bool {
@@ -131,11 +62,11 @@ func withParams(dsn string, params map[string]string) string {
 // says otherwise it turns on interpolateParams: without it every statement
 // with arguments costs prepare + execute + close, three round trips, and
 // `wait` would measure the driver's protocol choice rather than the server.
-func (c *Config) goConfig(dsn string, connectTimeout time.Duration) (*gomysql.Config, error) {
-	pw := dsnPassword(dsn)
+func (c *Config) goConfig(dsn string, connectTimeout time.Duration, managedCA *x509.CertPool) (*gomysql.Config, error) {
+	pw := mysqlserver.Password(dsn)
 	gc, err := gomysql.ParseDSN(withParams(dsn, c.Params))
 	if err != nil {
-		return nil, fmt.Errorf("parsing the dsn: %w", scrub(err, pw))
+		return nil, fmt.Errorf("parsing the dsn: %w", mysqlserver.Scrub(err, pw))
 	}
 	if !dsnQueryKeys(dsn)["interpolateParams"] {
 		if _, set := c.Params["interpolateParams"]; !set {
@@ -145,7 +76,7 @@ func (c *Config) goConfig(dsn string, connectTimeout time.Duration) (*gomysql.Co
 	if gc.Timeout == 0 || gc.Timeout > connectTimeout {
 		gc.Timeout = connectTimeout
 	}
-	if err := c.applyTLS(gc); err != nil {
+	if err := c.applyTLS(gc, managedCA); err != nil {
 		return nil, err
 	}
 	return gc, nil

@@ -15,6 +15,8 @@ import (
 	_ "github.com/go-sql-driver/mysql" // registers "mysql" for testDSN
 
 	pdriver "github.com/poolload/poolload/driver"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // testDSN is the shared local server, or POOLLOAD_TEST_DSN. Tests that need
@@ -33,7 +35,7 @@ func testDSN(t *testing.T) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("no MySQL at %s (make test starts the local MariaDB; tests that need it never skip): %v", redactDSN(dsn), err)
+		t.Fatalf("no MySQL at %s (make test starts the local MariaDB; tests that need it never skip): %v", mysqlserver.RedactDSN(dsn), err)
 	}
 	return dsn
 }
@@ -43,23 +45,43 @@ func uniqueName(prefix string) string {
 	return fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), rand.IntN(1_000_000))
 }
 
+// start starts a run of cfg and closes it at cleanup.
+func start(t testing.TB, cfg Config) *Target {
+	t.Helper()
+	tg, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("starting the target: %v", err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+// variant is a run of cfg on base's managed server, for tests that try
+// several client settings against one private mariadbd. Closing base
+// stops the server; the variant itself needs no Close.
+func variant(base *Target, cfg Config) *Target {
+	return &Target{given: cfg, cfg: cfg.withDefaults(), server: base.Managed()}
+}
+
 // openTest starts, sets up and opens cfg, and undoes it all at cleanup.
 func openTest(t *testing.T, cfg *Config) *Driver {
 	t.Helper()
+	return openTarget(t, start(t, *cfg))
+}
+
+// openTarget sets up and opens tg, and tears it down at cleanup.
+func openTarget(t *testing.T, tg *Target) *Driver {
+	t.Helper()
 	ctx := context.Background()
-	if err := cfg.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cfg.Stop() })
-	if err := cfg.Setup(ctx); err != nil {
+	if err := tg.Setup(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := cfg.Teardown(context.Background()); err != nil {
+		if err := tg.Teardown(context.Background()); err != nil {
 			t.Error(err)
 		}
 	})
-	d, err := cfg.open(ctx)
+	d, err := tg.open(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	pdriver "github.com/poolload/poolload/driver"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // Iterate runs one operation: acquire a connection (blocked, with any setup
@@ -45,7 +47,7 @@ func (d *Driver) acquire(ctx context.Context, vc *vuCtx, t *pdriver.Trace) *sql.
 	expired := actx.Err() == context.DeadlineExceeded
 	cancel()
 	if err != nil {
-		t.Fail(classify(err, errCase{stage: stageAcquire, runDone: ctx.Err() != nil, expired: expired}), err)
+		t.Fail(mysqlserver.ClassifyAt(err, mysqlserver.Case{Stage: mysqlserver.StageAcquire, RunDone: ctx.Err() != nil, Expired: expired}), err)
 		return nil
 	}
 	return conn
@@ -73,7 +75,7 @@ func (d *Driver) run(ctx context.Context, conn *sql.Conn, s *stmt, buf []any, t 
 	clear(args) // drop references to this iteration's values
 	if err != nil {
 		expired := qctx.Err() == context.DeadlineExceeded
-		t.Fail(classify(err, errCase{stage: stageQuery, runDone: ctx.Err() != nil, expired: expired}), err)
+		t.Fail(mysqlserver.ClassifyAt(err, mysqlserver.Case{Stage: mysqlserver.StageQuery, RunDone: ctx.Err() != nil, Expired: expired}), err)
 		return false
 	}
 	return true

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -16,14 +17,10 @@ func TestManagedServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a mariadbd")
 	}
-	base := &Config{Server: ServerManaged,
-		ServerVars: map[string]string{"max_connections": "5", "wait_timeout": "1"}}
-	start := time.Now()
-	if err := base.Start(context.Background()); err != nil {
-		t.Fatalf("starting a managed server: %v", err)
-	}
-	t.Cleanup(func() { base.Stop() })
-	t.Logf("managed server ready after %v; adjusted: %v", time.Since(start), base.Managed().Adjusted)
+	begin := time.Now()
+	base := start(t, Config{Server: ServerManaged,
+		ServerVars: map[string]string{"max_connections": "5", "wait_timeout": "1"}})
+	t.Logf("managed server ready after %v; adjusted: %v", time.Since(begin), base.Managed().Adjusted)
 
 	t.Run("too many connections", func(t *testing.T) { tooManyConnections(t, base) })
 	t.Run("settle", func(t *testing.T) { settle(t, base) })
@@ -32,11 +29,11 @@ func TestManagedServer(t *testing.T) {
 
 // tooManyConnections: a pool of 20 against a server that takes 10 (plus one
 // for a SUPER user, minus our monitor) gives 1040 errors, classified.
-func tooManyConnections(t *testing.T, base *Config) {
-	cfg := *base
+func tooManyConnections(t *testing.T, base *Target) {
+	cfg := base.Config()
 	cfg.MaxOpen = 20
 	cfg.Operations = []Operation{{SQL: "SELECT SLEEP(0.2)"}}
-	d, err := cfg.open(context.Background())
+	d, err := variant(base, cfg).open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +51,11 @@ func tooManyConnections(t *testing.T, base *Config) {
 
 // settle: after a pool is closed, a new driver's Settle returns once the
 // server has let its connections go.
-func settle(t *testing.T, base *Config) {
-	cfg := *base
+func settle(t *testing.T, base *Target) {
+	cfg := base.Config()
 	cfg.MaxOpen = 5
-	d1, err := cfg.open(context.Background())
+	run := variant(base, cfg) // both pools belong to one run: one baseline
+	d1, err := run.open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +63,7 @@ func settle(t *testing.T, base *Config) {
 		t.Fatal(err)
 	}
 	d1.Close()
-	d2, err := cfg.open(context.Background())
+	d2, err := run.open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +87,12 @@ func settle(t *testing.T, base *Config) {
 // the driver's liveness check (the default) dead connections are noticed at
 // checkout and replaced, so iterations succeed and bad_conn_checks counts
 // them; without it the first use of each fails with bad_connection.
-func waitTimeout(t *testing.T, base *Config) {
-	open := func(cfg Config) *Driver {
+func waitTimeout(t *testing.T, base *Target) {
+	open := func(cfg Config, log io.Writer) *Driver {
 		cfg.MaxOpen = 3
-		d, err := cfg.open(context.Background())
+		run := variant(base, cfg)
+		run.Log = log
+		d, err := run.open(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,15 +106,15 @@ func waitTimeout(t *testing.T, base *Config) {
 	// The checked pool logs in as a user with a password, to show that the
 	// driver's log lines and Describe never carry it.
 	var log strings.Builder
-	checked := open(Config{DSN: userWithPassword(t, base), Log: &log})
+	checked := open(Config{DSN: userWithPassword(t, base)}, &log)
 	// The monitoring session sets its own wait_timeout; run.json must get
 	// the server's.
 	if got := checked.Describe(context.Background())["wait_timeout"]; got != "1" {
 		t.Errorf("Describe wait_timeout = %q, want the server's 1", got)
 	}
-	uncheckedCfg := *base
+	uncheckedCfg := base.Config()
 	uncheckedCfg.Params = map[string]string{"checkConnLiveness": "false"}
-	unchecked := open(uncheckedCfg)
+	unchecked := open(uncheckedCfg, nil)
 	time.Sleep(3 * time.Second)
 
 	trs := runVUs(context.Background(), checked, 3, 2)
@@ -154,7 +154,7 @@ func waitTimeout(t *testing.T, base *Config) {
 
 // userWithPassword creates a user with a password on the managed server and
 // returns a DSN for it.
-func userWithPassword(t *testing.T, base *Config) string {
+func userWithPassword(t *testing.T, base *Target) string {
 	t.Helper()
 	db, _, err := base.admin(context.Background())
 	if err != nil {

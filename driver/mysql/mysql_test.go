@@ -172,7 +172,7 @@ func TestWorkloadSeedTx(t *testing.T) {
 		t.Errorf("%d of %d iterations received rows", receiving, len(trs))
 	}
 	d.Close()
-	if err := cfg.Teardown(context.Background()); err != nil {
+	if err := d.target.Teardown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	d2 := openTest(t, &Config{DSN: testDSN(t)})
@@ -216,9 +216,9 @@ func TestSampleDescribe(t *testing.T) {
 func TestUnreachableFailsFast(t *testing.T) {
 	addr := closedPort(t)
 	cfg := Config{DSN: "root:" + secret + "@tcp(" + addr + ")/test", ConnectTimeout: units.Duration(2 * time.Second)}
-	start := time.Now()
-	_, err := cfg.Open(context.Background())
-	took := time.Since(start)
+	begin := time.Now()
+	_, err := start(t, cfg).Open(context.Background())
+	took := time.Since(begin)
 	var oe *OpenError
 	if !errors.As(err, &oe) || oe.Class != pdriver.ClassConnectRefused {
 		t.Fatalf("Open = %v, want connect_refused", err)
@@ -238,13 +238,13 @@ func TestWrongPasswordAccessDenied(t *testing.T) {
 	if bad == dsn {
 		t.Skip("test DSN is not root@...")
 	}
-	cfg := &Config{DSN: bad, SetupSQL: []string{"SELECT 1"}}
-	_, err := cfg.Open(context.Background())
+	tg := start(t, Config{DSN: bad, SetupSQL: []string{"SELECT 1"}})
+	_, err := tg.Open(context.Background())
 	var oe *OpenError
 	if !errors.As(err, &oe) || oe.Class != pdriver.ClassAccessDenied {
 		t.Fatalf("Open = %v, want access_denied", err)
 	}
-	setupErr := cfg.Setup(context.Background())
+	setupErr := tg.Setup(context.Background())
 	for _, e := range []error{err, setupErr} {
 		if e == nil || strings.Contains(e.Error(), secret) {
 			t.Errorf("error missing or shows the password: %v", e)
@@ -274,8 +274,8 @@ func BenchmarkIterate(b *testing.B) {
 	if dsn == "" {
 		dsn = "root@tcp(127.0.0.1:3306)/test"
 	}
-	d, err := Config{DSN: dsn, MaxOpen: 1,
-		Operations: []Operation{{SQL: "SELECT ?", Args: []string{"rand_int(1,100000)"}}}}.open(context.Background())
+	d, err := start(b, Config{DSN: dsn, MaxOpen: 1,
+		Operations: []Operation{{SQL: "SELECT ?", Args: []string{"rand_int(1,100000)"}}}}).open(context.Background())
 	if err != nil {
 		b.Skip(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // SettleTimeout bounds Settle when the caller's context has no deadline.
@@ -49,7 +51,7 @@ func (d *Driver) Prewarm(ctx context.Context, n int) (int, error) {
 	idle := d.db.Stats().Idle
 	if firstErr != nil {
 		return min(idle, n), fmt.Errorf("prewarming %d connections: %s: %w",
-			n, classify(firstErr, errCase{stage: stageAcquire}), firstErr)
+			n, mysqlserver.ClassifyAt(firstErr, mysqlserver.Case{Stage: mysqlserver.StageAcquire}), firstErr)
 	}
 	if idle < n {
 		return idle, fmt.Errorf("prewarmed %d connections but only %d stayed idle in the pool (max_idle %d)",
@@ -72,7 +74,7 @@ func (d *Driver) Settle(ctx context.Context) error {
 	for {
 		srv, err := d.serverStatus(ctx)
 		if err == nil {
-			last = int64(srv[srvThreadsConnected])
+			last = int64(srv[mysqlserver.ThreadsConnected])
 			want = d.baseline + int64(d.db.Stats().OpenConnections)
 			if last <= want {
 				return nil

@@ -5,10 +5,13 @@ import (
 	"maps"
 	"strconv"
 	"time"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // poolGaugeNames are the client pool's gauges, first in the Sampler's
-// order; the server's (serverGaugeNames, filled as a Monitor fills them)
+// order; the server's (mysqlserver.ServerGaugeNames, filled as a Monitor
+// fills them)
 // follow. The ones marked as deltas count per interval.
 var poolGaugeNames = [numPoolGauges]string{
 	"pool_open", "pool_in_use", "pool_idle",
@@ -18,7 +21,7 @@ var poolGaugeNames = [numPoolGauges]string{
 }
 
 // gaugeNames are the Sampler's gauges: the pool's, then the server's.
-var gaugeNames = append(append([]string(nil), poolGaugeNames[:]...), serverGaugeNames[:]...)
+var gaugeNames = append(poolGaugeNames[:len(poolGaugeNames):len(poolGaugeNames)], mysqlserver.ServerGaugeNames()...)
 
 // numPoolGauges is the index of the first server gauge.
 const numPoolGauges = 11
@@ -27,7 +30,7 @@ const numPoolGauges = 11
 type sampleState struct {
 	waitCount, waitNS, maxIdle, maxIdleTime, maxLife int64
 	opened, closed, badIdle                          int64
-	server                                           serverValues
+	server                                           mysqlserver.Status
 	serverOK                                         bool
 }
 
@@ -59,12 +62,12 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 		float64(cur.opened - p.opened), float64(cur.closed - p.closed), float64(cur.badIdle - p.badIdle),
 	}
 	copy(dst, pool[:])
-	qctx, cancel := context.WithTimeout(ctx, min(d.queryTimeout, monitorQueryTimeout))
+	qctx, cancel := context.WithTimeout(ctx, min(d.queryTimeout, mysqlserver.QueryTimeout))
 	defer cancel()
 	srv, err := d.serverStatus(qctx)
 	cur.server, cur.serverOK = p.server, p.serverOK
 	if len(dst) > numPoolGauges {
-		fillServerGauges(dst[numPoolGauges:], srv, err, &cur.server, &cur.serverOK)
+		mysqlserver.FillGauges(dst[numPoolGauges:], srv, err, &cur.server, &cur.serverOK)
 	} else if err == nil {
 		cur.server, cur.serverOK = srv, true
 	}
@@ -72,8 +75,8 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 }
 
 // serverStatus reads the server variables through the monitoring connection.
-func (d *Driver) serverStatus(ctx context.Context) (serverValues, error) {
-	return readServerStatus(ctx, d.mon)
+func (d *Driver) serverStatus(ctx context.Context) (mysqlserver.Status, error) {
+	return mysqlserver.ReadStatus(ctx, d.mon)
 }
 
 // Describe implements driver.Describer: server facts read at Open, the
@@ -81,10 +84,10 @@ func (d *Driver) serverStatus(ctx context.Context) (serverValues, error) {
 func (d *Driver) Describe(context.Context) map[string]string {
 	c := &d.cfg
 	out := maps.Clone(d.facts)
-	out["dsn"] = redactDSN(c.DSN)
+	out["dsn"] = mysqlserver.RedactDSN(c.DSN)
 	if c.Server == ServerManaged {
 		out["server"] = ServerManaged
-		if s := c.Managed(); s != nil {
+		if s := d.target.Managed(); s != nil {
 			out["dsn"] = s.DSN()
 			for k, v := range s.Adjusted {
 				out["adjusted."+k] = v

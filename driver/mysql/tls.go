@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // TLS modes of the `tls:` block.
@@ -109,15 +111,15 @@ func loadCA(path string) (*x509.CertPool, error) {
 }
 
 // clientTLS is the tls.Config for the tls block, or nil for plain
-// connections. The server name stays empty unless given: the driver then
+// connections; managedCA is a managed server's generated CA, or nil. The server name stays empty unless given: the driver then
 // fills in the DSN's host, which is the real server's even when the pool
 // dials through DialAddr.
-func (c *Config) clientTLS() (*tls.Config, error) {
+func (c *Config) clientTLS(managedCA *x509.CertPool) (*tls.Config, error) {
 	switch c.tlsMode() {
 	case TLSSkipVerify:
 		return &tls.Config{InsecureSkipVerify: true, ServerName: c.TLS.ServerName}, nil
 	case TLSVerify:
-		roots, err := c.roots()
+		roots, err := c.roots(managedCA)
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +130,7 @@ func (c *Config) clientTLS() (*tls.Config, error) {
 
 // roots are the CAs verify trusts: the ca file, else the managed server's
 // generated CA, else nil (the system roots).
-func (c *Config) roots() (*x509.CertPool, error) {
+func (c *Config) roots(managedCA *x509.CertPool) (*x509.CertPool, error) {
 	if c.TLS.CA != "" {
 		pool, err := loadCA(c.TLS.CA)
 		if err != nil {
@@ -136,21 +138,16 @@ func (c *Config) roots() (*x509.CertPool, error) {
 		}
 		return pool, nil
 	}
-	if c.Server == ServerManaged {
-		if s := c.Managed(); s != nil && s.TLS() {
-			return s.CAPool(), nil
-		}
-	}
-	return nil, nil
+	return managedCA, nil
 }
 
 // applyTLS sets gc.TLS from the tls block. Without a block (or with mode
 // off) gc keeps whatever the DSN's tls= parameter said.
-func (c *Config) applyTLS(gc *gomysql.Config) error {
+func (c *Config) applyTLS(gc *gomysql.Config, managedCA *x509.CertPool) error {
 	if c.TLS == nil {
 		return nil
 	}
-	tc, err := c.clientTLS()
+	tc, err := c.clientTLS(managedCA)
 	if err != nil {
 		return err
 	}
@@ -163,7 +160,7 @@ func (c *Config) applyTLS(gc *gomysql.Config) error {
 // denied) does not say so.
 func (c *Config) refusalHint(err error) string {
 	var me *gomysql.MySQLError
-	if !errors.As(err, &me) || me.Number != erAccessDenied || c.tlsMode() != TLSOff {
+	if !errors.As(err, &me) || me.Number != mysqlserver.ErAccessDenied || c.tlsMode() != TLSOff {
 		return ""
 	}
 	if c.RequireSecureTransport {

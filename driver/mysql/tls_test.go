@@ -115,14 +115,10 @@ func TestManagedTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a mariadbd")
 	}
-	base := &Config{Server: ServerManaged, ServerTLS: true, RequireSecureTransport: true,
-		TLS: &TLSConfig{Mode: TLSVerify}}
-	start := time.Now()
-	if err := base.Start(context.Background()); err != nil {
-		t.Fatalf("starting a managed server with TLS: %v", err)
-	}
-	t.Cleanup(func() { base.Stop() })
-	t.Logf("managed TLS server ready after %v", time.Since(start))
+	begin := time.Now()
+	base := start(t, Config{Server: ServerManaged, ServerTLS: true, RequireSecureTransport: true,
+		TLS: &TLSConfig{Mode: TLSVerify}})
+	t.Logf("managed TLS server ready after %v", time.Since(begin))
 
 	t.Run("verify", func(t *testing.T) { tlsVerify(t, base) })
 	t.Run("refused", func(t *testing.T) { tlsRefused(t, base) })
@@ -132,7 +128,7 @@ func TestManagedTLS(t *testing.T) {
 
 // tlsVerify: the generated CA is trusted without a ca file, the pool's
 // connections are encrypted and Describe says how.
-func tlsVerify(t *testing.T, base *Config) {
+func tlsVerify(t *testing.T, base *Target) {
 	d, err := base.open(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +142,9 @@ func tlsVerify(t *testing.T, base *Config) {
 		t.Errorf("Describe: tls %q tls_version %q tls_cipher %q", facts["tls"], facts["tls_version"], facts["tls_cipher"])
 	}
 	t.Logf("negotiated %s %s", facts["tls_version"], facts["tls_cipher"])
-	skip := *base
+	skip := base.Config()
 	skip.TLS = &TLSConfig{Mode: TLSSkipVerify}
-	ds, err := skip.open(context.Background())
+	ds, err := variant(base, skip).open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,19 +171,19 @@ func poolCipher(t *testing.T, d *Driver) string {
 
 // tlsRefused: a plain client is refused with a class and a message that
 // names the cause; a client trusting another CA is refused too.
-func tlsRefused(t *testing.T, base *Config) {
-	plain := *base
+func tlsRefused(t *testing.T, base *Target) {
+	plain := base.Config()
 	plain.TLS = nil
-	_, err := plain.open(context.Background())
+	_, err := variant(base, plain).open(context.Background())
 	var oe *OpenError
 	if !errors.As(err, &oe) || oe.Class != pdriver.ClassAccessDenied ||
 		!strings.Contains(err.Error(), "require_secure_transport") {
 		t.Errorf("plain connection: %v, want access_denied naming require_secure_transport", err)
 	}
 	t.Logf("plain: %v", err)
-	other := *base
+	other := base.Config()
 	other.TLS = &TLSConfig{Mode: TLSVerify, CA: writeCA(t)}
-	_, err = other.open(context.Background())
+	_, err = variant(base, other).open(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("verify against another CA: %v, want a certificate error", err)
 	}
@@ -197,11 +193,11 @@ func tlsRefused(t *testing.T, base *Config) {
 // tlsForwarded: through a forwarder listening on 127.0.0.2, a name the
 // certificate does not hold, verification still passes because it checks
 // the real server's name.
-func tlsForwarded(t *testing.T, base *Config) {
+func tlsForwarded(t *testing.T, base *Target) {
 	fw := startForwarder(t, "127.0.0.2", base.Managed().Addr())
-	cfg := *base
-	cfg.DialAddr = fw.addr()
-	d, err := cfg.open(context.Background())
+	run := variant(base, base.Config())
+	run.DialAddr = fw.addr()
+	d, err := run.open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +207,10 @@ func tlsForwarded(t *testing.T, base *Config) {
 	}
 	// The control: checking the forwarder's name instead fails, so the
 	// pass above is owed to the real name.
-	wrong := cfg
-	wrong.TLS = &TLSConfig{Mode: TLSVerify, ServerName: "127.0.0.2"}
+	wrongCfg := base.Config()
+	wrongCfg.TLS = &TLSConfig{Mode: TLSVerify, ServerName: "127.0.0.2"}
+	wrong := variant(base, wrongCfg)
+	wrong.DialAddr = fw.addr()
 	if _, err := wrong.open(context.Background()); err == nil || !strings.Contains(err.Error(), "not 127.0.0.2") {
 		t.Errorf("verifying 127.0.0.2 against the server's certificate: %v, want a certificate error", err)
 	}
@@ -221,13 +219,13 @@ func tlsForwarded(t *testing.T, base *Config) {
 // tlsHandshakeCost: fresh connections with TLS spend longer in `handshake`
 // than plain ones, i.e. the TLS handshake is charged there. The server
 // allows plain connections for this part only.
-func tlsHandshakeCost(t *testing.T, base *Config) {
+func tlsHandshakeCost(t *testing.T, base *Target) {
 	setSecureTransport(t, base, "OFF")
 	defer setSecureTransport(t, base, "ON")
-	plain := *base
+	plain := base.Config()
 	plain.TLS = nil
-	tlsMedian := freshHandshakes(t, *base)
-	plainMedian := freshHandshakes(t, plain)
+	tlsMedian := freshHandshakes(t, base, base.Config())
+	plainMedian := freshHandshakes(t, base, plain)
 	t.Logf("median handshake over 20 fresh connections: TLS %v, plain %v", tlsMedian, plainMedian)
 	if tlsMedian <= plainMedian {
 		t.Errorf("TLS handshake median %v is not above the plain one %v", tlsMedian, plainMedian)
@@ -236,11 +234,11 @@ func tlsHandshakeCost(t *testing.T, base *Config) {
 
 // freshHandshakes opens 20 connections, one per iteration (no idle
 // connection is kept), and returns the median handshake.
-func freshHandshakes(t *testing.T, cfg Config) time.Duration {
+func freshHandshakes(t *testing.T, base *Target, cfg Config) time.Duration {
 	t.Helper()
 	noIdle := 0
 	cfg.MaxOpen, cfg.MaxIdle = 1, &noIdle
-	d, err := cfg.open(context.Background())
+	d, err := variant(base, cfg).open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +256,7 @@ func freshHandshakes(t *testing.T, cfg Config) time.Duration {
 }
 
 // setSecureTransport sets require_secure_transport on the managed server.
-func setSecureTransport(t *testing.T, base *Config, v string) {
+func setSecureTransport(t *testing.T, base *Target, v string) {
 	t.Helper()
 	db, _, err := base.admin(context.Background())
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/poolload/poolload/driver/mysqlserver"
 )
 
 // Limits that catch typos rather than restrict real use.
@@ -58,7 +60,7 @@ func (c *Config) validateTarget(errs map[string]string) {
 			errs["dsn"] = "is required (or set server: managed to start a private mariadbd)"
 		} else if _, err := gomysql.ParseDSN(c.DSN); err != nil {
 			errs["dsn"] = "is not a valid go-sql-driver DSN (user:password@tcp(host:port)/db): " +
-				scrub(err, dsnPassword(c.DSN)).Error()
+				mysqlserver.Scrub(err, mysqlserver.Password(c.DSN)).Error()
 		}
 		if len(c.ServerVars) > 0 {
 			errs["server_vars"] = "only apply to server: managed"
@@ -93,7 +95,7 @@ func (c *Config) validateTarget(errs map[string]string) {
 			base = "root@tcp(127.0.0.1:3306)/test" // any valid DSN: we check the params
 		}
 		if _, err := gomysql.ParseDSN(withParams(base, c.Params)); err != nil {
-			errs["params"] = scrub(err, dsnPassword(c.DSN)).Error()
+			errs["params"] = mysqlserver.Scrub(err, mysqlserver.Password(c.DSN)).Error()
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package mysql
+package mysqlserver
 
 import (
 	"context"
@@ -26,8 +26,10 @@ func openMonitor(t *testing.T, dsn string) *Monitor {
 func TestMonitorSampleDescribe(t *testing.T) {
 	m := openMonitor(t, testDSN(t))
 	names := m.GaugeNames()
-	if strings.Join(names, ",") != strings.Join(gaugeNames[numPoolGauges:], ",") {
-		t.Fatalf("GaugeNames = %v, want the MySQL sampler's server gauges", names)
+	want := "threads_connected,threads_running,threads_created,connections," +
+		"aborted_connects,aborted_clients,max_used_connections,questions"
+	if strings.Join(names, ",") != want || strings.Join(ServerGaugeNames(), ",") != want {
+		t.Fatalf("GaugeNames = %v, want %s", names, want)
 	}
 	dst := make([]float64, len(names))
 	m.Sample(context.Background(), dst)

@@ -1,8 +1,9 @@
-package mysql
+package mysqlserver
 
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,26 +16,30 @@ import (
 	pdriver "github.com/poolload/poolload/driver"
 )
 
+// errConnectTimeout stands for the mysql driver's connector's error, which
+// wraps the context's deadline when connect_timeout cuts a setup short.
+var errConnectTimeout = errors.New("connect_timeout reached")
+
 func TestClassify(t *testing.T) {
 	myErr := func(n uint16) error { return &gomysql.MySQLError{Number: n, Message: "x"} }
 	refused := &net.OpError{Op: "dial", Net: "tcp",
 		Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
-	acq := errCase{stage: stageAcquire}
-	qry := errCase{stage: stageQuery}
+	acq := Case{Stage: StageAcquire}
+	qry := Case{Stage: StageQuery}
 	tests := []struct {
 		name string
 		err  error
-		c    errCase
+		c    Case
 		want pdriver.ErrorClass
 	}{
 		{"nil", nil, qry, pdriver.ClassNone},
-		{"acquire deadline", context.DeadlineExceeded, errCase{stage: stageAcquire, expired: true}, pdriver.ClassAcquireTimeout},
-		{"query deadline", context.DeadlineExceeded, errCase{stage: stageQuery, expired: true}, pdriver.ClassQueryTimeout},
-		{"query deadline surfacing as invalid conn", gomysql.ErrInvalidConn, errCase{stage: stageQuery, expired: true}, pdriver.ClassQueryTimeout},
+		{"acquire deadline", context.DeadlineExceeded, Case{Stage: StageAcquire, Expired: true}, pdriver.ClassAcquireTimeout},
+		{"query deadline", context.DeadlineExceeded, Case{Stage: StageQuery, Expired: true}, pdriver.ClassQueryTimeout},
+		{"query deadline surfacing as invalid conn", gomysql.ErrInvalidConn, Case{Stage: StageQuery, Expired: true}, pdriver.ClassQueryTimeout},
 		{"connect_timeout inside acquire", fmt.Errorf("%w: %w", errConnectTimeout, context.DeadlineExceeded), acq, pdriver.ClassTimeout},
-		{"run ended", context.Canceled, errCase{stage: stageQuery, runDone: true}, pdriver.ClassInterrupted},
-		{"run ended kills conn", gomysql.ErrInvalidConn, errCase{stage: stageQuery, runDone: true}, pdriver.ClassInterrupted},
-		{"run ended, server error kept", myErr(1213), errCase{stage: stageQuery, runDone: true}, pdriver.ClassDeadlock},
+		{"run ended", context.Canceled, Case{Stage: StageQuery, RunDone: true}, pdriver.ClassInterrupted},
+		{"run ended kills conn", gomysql.ErrInvalidConn, Case{Stage: StageQuery, RunDone: true}, pdriver.ClassInterrupted},
+		{"run ended, server error kept", myErr(1213), Case{Stage: StageQuery, RunDone: true}, pdriver.ClassDeadlock},
 		{"1040", myErr(1040), acq, pdriver.ClassTooManyConnections},
 		{"1040 wrapped", fmt.Errorf("connecting: %w", myErr(1040)), acq, pdriver.ClassTooManyConnections},
 		{"1203 user limit", myErr(1203), acq, pdriver.ClassTooManyConnections},
@@ -57,8 +62,8 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := classify(tc.err, tc.c); got != tc.want {
-				t.Errorf("classify(%v, %+v) = %s, want %s", tc.err, tc.c, got, tc.want)
+			if got := ClassifyAt(tc.err, tc.c); got != tc.want {
+				t.Errorf("ClassifyAt(%v, %+v) = %s, want %s", tc.err, tc.c, got, tc.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package mysql
+package mysqlserver
 
 import (
 	"context"
@@ -11,11 +11,14 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	pdriver "github.com/poolload/poolload/driver"
 )
 
-// Server status variables read on every sample, in gauge order.
+// Server status variables read on every sample, in gauge order: a
+// Status is indexed by these.
 const (
-	srvThreadsConnected = iota
+	ThreadsConnected = iota
 	srvThreadsRunning
 	srvThreadsCreated
 	srvConnections
@@ -54,12 +57,12 @@ const statusQuery = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_connect
 // the monitoring session sets its own, long one.
 const factsQuery = "SELECT VERSION(), @@max_connections, @@GLOBAL.wait_timeout, @@thread_cache_size"
 
-// monitorQueryTimeout bounds one sample's query, so that a hung server
+// QueryTimeout bounds one sample's query, so that a hung server
 // costs a NaN, not a stalled interval.
-const monitorQueryTimeout = 2 * time.Second
+const QueryTimeout = 2 * time.Second
 
-// serverValues holds one reading of the server variables.
-type serverValues [numServerVars]float64
+// Status holds one reading of the server variables.
+type Status [numServerVars]float64
 
 // Monitor watches a MySQL/MariaDB server from the server side, through one
 // connection of its own that no pool under test ever sees. It is what the
@@ -71,7 +74,7 @@ type Monitor struct {
 	facts map[string]string
 
 	mu     sync.Mutex
-	prev   serverValues // last good reading, for the counters' deltas
+	prev   Status // last good reading, for the counters' deltas
 	prevOK bool
 }
 
@@ -84,31 +87,31 @@ func ServerGaugeNames() []string { return append([]string(nil), serverGaugeNames
 // reading, so that the first Sample's deltas count from now. Its errors are
 // *OpenError with a class and never hold the DSN's password.
 func OpenMonitor(ctx context.Context, dsn string) (*Monitor, error) {
-	pw := dsnPassword(dsn)
+	pw := Password(dsn)
 	gc, err := gomysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parsing the dsn: %w", scrub(err, pw))
+		return nil, fmt.Errorf("parsing the dsn: %w", Scrub(err, pw))
 	}
-	if gc.Timeout == 0 || gc.Timeout > DefaultConnectTimeout {
-		gc.Timeout = DefaultConnectTimeout
+	if gc.Timeout == 0 || gc.Timeout > pdriver.DefaultConnectTimeout {
+		gc.Timeout = pdriver.DefaultConnectTimeout
 	}
-	db, err := openMonitorDB(ctx, gc, pw, DefaultConnectTimeout, nil)
+	db, err := OpenConn(ctx, gc, pw, pdriver.DefaultConnectTimeout, nil)
 	if err != nil {
 		return nil, err
 	}
-	m := &Monitor{db: db, dsn: redactDSN(dsn)}
+	m := &Monitor{db: db, dsn: RedactDSN(dsn)}
 	if err := m.start(ctx); err != nil {
 		db.Close()
-		return nil, &OpenError{Class: Classify(err), Err: scrub(err, pw)}
+		return nil, &OpenError{Class: Classify(err), Err: Scrub(err, pw)}
 	}
 	return m, nil
 }
 
-// openMonitorDB opens and pings a one-connection *sql.DB within timeout.
+// OpenConn opens and pings a one-connection *sql.DB within timeout.
 // It keeps a long session wait_timeout so that a server configured to kill
 // idle connections quickly does not kill the monitor between samples.
 // hint may add advice to a failed ping's error (nil: none).
-func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string, timeout time.Duration, hint func(error) error) (*sql.DB, error) {
+func OpenConn(ctx context.Context, gc *gomysql.Config, pw string, timeout time.Duration, hint func(error) error) (*sql.DB, error) {
 	mc := gc.Clone()
 	mc.Logger = &gomysql.NopLogger{}
 	mc.Params = maps.Clone(mc.Params) // Clone shares an empty map
@@ -118,7 +121,7 @@ func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string, timeout t
 	mc.Params["wait_timeout"] = "28800"
 	conn, err := gomysql.NewConnector(mc)
 	if err != nil {
-		return nil, fmt.Errorf("configuring the monitoring connection: %w", scrub(err, pw))
+		return nil, fmt.Errorf("configuring the monitoring connection: %w", Scrub(err, pw))
 	}
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(1)
@@ -127,19 +130,19 @@ func openMonitorDB(ctx context.Context, gc *gomysql.Config, pw string, timeout t
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		cls := classify(err, errCase{stage: stageConnect, runDone: ctx.Err() != nil, expired: pctx.Err() != nil})
+		cls := ClassifyAt(err, Case{Stage: StageConnect, RunDone: ctx.Err() != nil, Expired: pctx.Err() != nil})
 		if hint != nil {
 			err = hint(err)
 		}
 		return nil, &OpenError{Class: cls, Err: fmt.Errorf("connecting to %s (connect_timeout %s): %w",
-			gc.Addr, timeout, scrub(err, pw))}
+			gc.Addr, timeout, Scrub(err, pw))}
 	}
 	return db, nil
 }
 
 // start reads the facts and the first status reading.
 func (m *Monitor) start(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, monitorQueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	var version, maxConns, waitTimeout, threadCache string
 	if err := m.db.QueryRowContext(ctx, factsQuery).Scan(&version, &maxConns, &waitTimeout, &threadCache); err != nil {
@@ -147,7 +150,7 @@ func (m *Monitor) start(ctx context.Context) error {
 	}
 	m.facts = map[string]string{"server_version": version, "max_connections": maxConns,
 		"wait_timeout": waitTimeout, "thread_cache_size": threadCache}
-	status, err := readServerStatus(ctx, m.db)
+	status, err := ReadStatus(ctx, m.db)
 	if err != nil {
 		return err
 	}
@@ -165,17 +168,17 @@ func (m *Monitor) GaugeNames() []string { return ServerGaugeNames() }
 func (m *Monitor) Sample(ctx context.Context, dst []float64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, monitorQueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
-	cur, err := readServerStatus(ctx, m.db)
-	fillServerGauges(dst, cur, err, &m.prev, &m.prevOK)
+	cur, err := ReadStatus(ctx, m.db)
+	FillGauges(dst, cur, err, &m.prev, &m.prevOK)
 }
 
 // UserThreads counts the server threads (connections) of user, not
 // counting the monitor's own: how many connections a service's pool holds
 // as seen by the server.
 func (m *Monitor) UserThreads(ctx context.Context, user string) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, monitorQueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	var n int64
 	err := m.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST "+
@@ -198,21 +201,9 @@ func (m *Monitor) Describe(context.Context) map[string]string {
 // Close closes the monitoring connection.
 func (m *Monitor) Close() error { return m.db.Close() }
 
-// RedactDSN returns dsn with its password replaced by *****.
-func RedactDSN(dsn string) string { return redactDSN(dsn) }
-
-// CheckDSN reports whether dsn parses as a go-sql-driver DSN, without
-// connecting; its error never holds the password.
-func CheckDSN(dsn string) error {
-	if _, err := gomysql.ParseDSN(dsn); err != nil {
-		return scrub(err, dsnPassword(dsn))
-	}
-	return nil
-}
-
-// readServerStatus reads the server variables in one round trip.
-func readServerStatus(ctx context.Context, db *sql.DB) (serverValues, error) {
-	var out serverValues
+// ReadStatus reads the server variables in one round trip.
+func ReadStatus(ctx context.Context, db *sql.DB) (Status, error) {
+	var out Status
 	rows, err := db.QueryContext(ctx, statusQuery)
 	if err != nil {
 		return out, fmt.Errorf("reading server status: %w", err)
@@ -240,11 +231,11 @@ func readServerStatus(ctx context.Context, db *sql.DB) (serverValues, error) {
 	return out, nil
 }
 
-// fillServerGauges turns a reading into gauges in dst: levels as read,
+// FillGauges turns a reading into gauges in dst: levels as read,
 // counters as the delta from *prev (NaN without a previous reading), all
 // NaN if err is set. A good reading becomes *prev; a failed one leaves it,
 // so the next delta spans the gap rather than being lost.
-func fillServerGauges(dst []float64, cur serverValues, err error, prev *serverValues, prevOK *bool) {
+func FillGauges(dst []float64, cur Status, err error, prev *Status, prevOK *bool) {
 	for i := range min(len(dst), int(numServerVars)) {
 		v := math.NaN()
 		switch {

@@ -1,4 +1,4 @@
-package mysql
+package mysqlserver
 
 import (
 	"context"
@@ -13,64 +13,65 @@ import (
 	pdriver "github.com/poolload/poolload/driver"
 )
 
-// stage says where in an iteration an error happened: the same
+// Stage says where in an iteration an error happened: the same
 // context.DeadlineExceeded means "the pool was too slow" during acquire and
 // "the server was too slow" during a statement.
-type stage uint8
+type Stage uint8
 
 const (
-	stageAcquire stage = iota // db.Conn: queueing and any new-connection setup
-	stageQuery                // a statement on a held connection
-	stageConnect              // opening the monitoring connection, Setup
+	StageAcquire Stage = iota // db.Conn: queueing and any new-connection setup
+	StageQuery                // a statement on a held connection
+	StageConnect              // opening the monitoring connection, Setup
 )
 
-// errCase is what classify needs to know besides the error itself, so that
+// Case is what ClassifyAt needs to know besides the error itself, so that
 // the table-driven test can build every situation without a server.
-type errCase struct {
-	stage   stage
-	runDone bool // the run's context was done: the error is our own doing
-	expired bool // the stage's own deadline (acquire/query timeout) passed
+type Case struct {
+	Stage   Stage
+	RunDone bool // the run's context was done: the error is our own doing
+	Expired bool // the stage's own deadline (acquire/query timeout) passed
 }
 
 // MySQL server error numbers we classify. 2006/2013 are client-side numbers
 // that some proxies send as server errors; 4031 is MySQL ≥ 8.0.24's
 // "disconnected by the server because of inactivity".
 const (
-	erAccessDeniedDB       = 1044
-	erTooManyConnections   = 1040
-	erAccessDenied         = 1045
+	erAccessDeniedDB     = 1044
+	erTooManyConnections = 1040
+	// ErAccessDenied is also what MariaDB answers a plain client under
+	// require_secure_transport, which the mysql driver explains with a hint.
+	ErAccessDenied         = 1045
 	erUserLimitReached     = 1203
 	erDeadlock             = 1213
 	erAccessDeniedNoPasswd = 1698
 	crServerGone           = 2006
 	crServerLost           = 2013
 	erClientInteraction    = 4031
-	// MySQL's refusal of a plain connection under require_secure_transport;
-	// MariaDB answers 1045 instead (see refusalHint).
+	// MySQL's refusal of a plain connection under require_secure_transport.
 	erSecureTransportRequired = 3159
 )
 
-// classify maps an error onto poolload's classes. Order matters: the run
+// ClassifyAt maps an error met at c.Stage onto poolload's classes. Order matters: the run
 // ending explains context errors and broken connections before anything
 // else does, and a server error number is more precise than the transport
 // error that usually follows it.
-func classify(err error, c errCase) pdriver.ErrorClass {
+func ClassifyAt(err error, c Case) pdriver.ErrorClass {
 	if err == nil {
 		return pdriver.ClassNone
 	}
 	ctxErr := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-	if c.runDone && (ctxErr || isBroken(err)) {
+	if c.RunDone && (ctxErr || isBroken(err)) {
 		return pdriver.ClassInterrupted
 	}
 	var me *gomysql.MySQLError
 	if errors.As(err, &me) {
 		return classifyNumber(me.Number)
 	}
-	if c.expired && (ctxErr || isBroken(err)) {
-		switch c.stage {
-		case stageAcquire:
+	if c.Expired && (ctxErr || isBroken(err)) {
+		switch c.Stage {
+		case StageAcquire:
 			return pdriver.ClassAcquireTimeout
-		case stageQuery:
+		case StageQuery:
 			return pdriver.ClassQueryTimeout
 		}
 		return pdriver.ClassTimeout
@@ -83,7 +84,7 @@ func classifyNumber(n uint16) pdriver.ErrorClass {
 	switch n {
 	case erTooManyConnections, erUserLimitReached:
 		return pdriver.ClassTooManyConnections
-	case erAccessDenied, erAccessDeniedDB, erAccessDeniedNoPasswd, erSecureTransportRequired:
+	case ErAccessDenied, erAccessDeniedDB, erAccessDeniedNoPasswd, erSecureTransportRequired:
 		return pdriver.ClassAccessDenied
 	case erDeadlock:
 		return pdriver.ClassDeadlock
@@ -124,7 +125,18 @@ func isBroken(err error) bool {
 }
 
 // Classify maps err onto poolload's error classes, for callers outside an
-// iteration (the runner reporting an Open failure, for instance).
+// iteration (opening a connection, setup, the runner reporting an Open
+// failure).
 func Classify(err error) pdriver.ErrorClass {
-	return classify(err, errCase{stage: stageConnect})
+	return ClassifyAt(err, Case{Stage: StageConnect})
 }
+
+// OpenError is a failure to open a connection to the server, with its
+// class. Its message never holds the DSN's password.
+type OpenError struct {
+	Class pdriver.ErrorClass
+	Err   error
+}
+
+func (e *OpenError) Error() string { return e.Class.String() + ": " + e.Err.Error() }
+func (e *OpenError) Unwrap() error { return e.Err }

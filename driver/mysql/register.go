@@ -1,0 +1,75 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	pdriver "github.com/poolload/poolload/driver"
+)
+
+// Name is the mysql driver's name in a scenario: target.driver: mysql, and
+// its block target.mysql.
+const Name = "mysql"
+
+// TeardownTimeout bounds the teardown statements at the end of a run,
+// which run even after Ctrl-C.
+const TeardownTimeout = 30 * time.Second
+
+// Register adds the mysql driver to the driver registry. Its pool can be
+// prewarmed and its connections can go through a network link.
+func Register() {
+	pdriver.Register(pdriver.Registration{
+		Name:      Name,
+		NewConfig: func() pdriver.Config { return new(Config) },
+		Start:     startRun,
+		Redact: func(cfg pdriver.Config) pdriver.Config {
+			r := cfg.(*Config).Redacted()
+			return &r
+		},
+		Caps: pdriver.Caps{Prewarm: true, Network: true},
+	})
+}
+
+// run is a Target as the runner drives it: set up when it starts, torn
+// down and stopped at Close.
+type run struct{ *Target }
+
+// startRun starts the target (a managed server if asked for) and runs setup
+// once.
+func startRun(ctx context.Context, cfg pdriver.Config) (pdriver.Target, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("the mysql driver cannot start a %T block", cfg)
+	}
+	t, err := Start(ctx, *c)
+	if err != nil {
+		return nil, fmt.Errorf("starting the MySQL target: %w", err)
+	}
+	if err := t.Setup(ctx); err != nil {
+		_ = t.Close() // the setup error is the one to report
+		return nil, fmt.Errorf("running setup: %w", err)
+	}
+	return run{t}, nil
+}
+
+// Close runs teardown, on a context of its own since the run's may be
+// cancelled already, then stops a managed server.
+func (r run) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), TeardownTimeout)
+	defer cancel()
+	return errors.Join(r.Teardown(ctx), r.Target.Close())
+}
+
+// Upstream is the server's host:port.
+func (r run) Upstream() (string, error) { return r.ServerAddr() }
+
+// DialVia makes the pools opened from now on dial addr; the monitoring and
+// setup connections keep the server's address.
+func (r run) DialVia(addr string) { r.DialAddr = addr }
+
+var (
+	_ pdriver.Target = run{}
+	_ pdriver.Linker = run{}
+)

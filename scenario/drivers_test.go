@@ -1,0 +1,15 @@
+package scenario
+
+import (
+	"github.com/poolload/poolload/driver/http"
+	"github.com/poolload/poolload/driver/mysql"
+	"github.com/poolload/poolload/driver/noop"
+)
+
+// The tests' scenarios name these drivers. They are registered in the order
+// runner/drivers.go registers them, which is the order messages list them.
+func init() {
+	noop.Register()
+	mysql.Register()
+	http.Register()
+}
