@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -40,6 +41,11 @@ type Writer struct {
 	hlog        *hdr.HistogramLogWriter
 	csv         *csv.Writer
 	row         []string
+	// hlogGood and csvGood are the files' lengths after the last interval
+	// written whole; failed is the first write error, after which nothing
+	// more is written and Close cuts the files back to those lengths.
+	hlogGood, csvGood int64
+	failed            error
 }
 
 // Create makes dir and starts the record described by info.
@@ -50,6 +56,9 @@ func Create(dir string, info RunInfo) (*Writer, error) {
 	info.FormatVersion = FormatVersion
 	w := &Writer{dir: dir, Info: info}
 	var err error
+	if err := reserve(dir); err != nil {
+		return nil, err
+	}
 	if w.hlogF, err = os.Create(filepath.Join(dir, HlogFile+".tmp")); err != nil {
 		return nil, fmt.Errorf("creating the histogram log: %w", err)
 	}
@@ -69,6 +78,9 @@ func Create(dir string, info RunInfo) (*Writer, error) {
 	w.csv = csv.NewWriter(w.csvF)
 	if err := w.csv.Write(CSVHeader(info.Gauges)); err != nil {
 		return nil, fmt.Errorf("writing the time series header: %w", err)
+	}
+	if err := w.flush(); err != nil {
+		return nil, err
 	}
 	return w, w.SaveInfo()
 }
@@ -92,8 +104,14 @@ func CSVHeader(gauges []string) []string {
 	return append(h, gauges...)
 }
 
-// WriteInterval appends one interval of a window that started at t0.
+// WriteInterval appends one interval of a window that started at t0. An
+// interval is written whole or not at all: after a write error (a full
+// disk) it and every later one are refused with that error, and Close
+// keeps the files as they were after the last whole interval.
 func (w *Writer) WriteInterval(variant string, rep int, t0 time.Time, iv *collector.Interval) error {
+	if w.failed != nil {
+		return w.failed
+	}
 	startMs := t0.Add(iv.Start).UnixMilli()
 	endMs := t0.Add(iv.End).UnixMilli()
 	for m, h := range iv.Hists {
@@ -104,18 +122,40 @@ func (w *Writer) WriteInterval(variant string, rep int, t0 time.Time, iv *collec
 		h.SetStartTimeMs(startMs)
 		h.SetEndTimeMs(endMs)
 		if err := w.hlog.OutputIntervalHistogram(h); err != nil {
-			return fmt.Errorf("writing the histogram log: %w", err)
+			return w.fail(fmt.Errorf("writing the histogram log: %w", err))
 		}
 	}
 	if err := w.csv.Write(w.csvRow(variant, rep, iv)); err != nil {
-		return fmt.Errorf("writing the time series: %w", err)
+		return w.fail(fmt.Errorf("writing the time series: %w", err))
 	}
-	w.csv.Flush()
+	if err := w.flush(); err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+// flush pushes both files to the kernel and notes their lengths as whole.
+func (w *Writer) flush() error {
 	if err := w.hlogB.Flush(); err != nil {
 		return fmt.Errorf("writing the histogram log: %w", err)
 	}
-	return w.csv.Error()
+	w.csv.Flush()
+	if err := w.csv.Error(); err != nil {
+		return fmt.Errorf("writing the time series: %w", err)
+	}
+	var err1, err2 error
+	w.hlogGood, err1 = w.hlogF.Seek(0, io.SeekCurrent)
+	w.csvGood, err2 = w.csvF.Seek(0, io.SeekCurrent)
+	return errors.Join(err1, err2)
 }
+
+func (w *Writer) fail(err error) error {
+	w.failed = fmt.Errorf("writing the record: %w", err)
+	return w.failed
+}
+
+// Failed is the first error writing the record, or nil.
+func (w *Writer) Failed() error { return w.failed }
 
 func (w *Writer) csvRow(variant string, rep int, iv *collector.Interval) []string {
 	r := w.row[:0]
@@ -168,16 +208,29 @@ func (w *Writer) SaveInfo() error {
 }
 
 // Close ends the record: it sets the run's status and end time, and moves
-// the streamed files into place. It is safe to call after a failure.
+// the streamed files into place. It is safe to call after a failure: after
+// a write error the files are cut back to the last whole interval before
+// they are moved, so no file under a final name ends mid-line.
 func (w *Writer) Close(status string, runErr error) error {
 	w.Info.Status = status
 	w.Info.Ended = time.Now()
 	if runErr != nil {
 		w.Info.Error = runErr.Error()
 	}
-	w.csv.Flush()
-	errs := []error{w.csv.Error(), w.hlogB.Flush(), w.hlogF.Sync(), w.hlogF.Close(), w.csvF.Close()}
-	errs = append(errs,
+	if w.failed == nil {
+		if err := w.flush(); err != nil {
+			w.fail(err)
+		}
+	}
+	var errs []error
+	if w.failed != nil {
+		w.Info.Status = StatusFailed
+		if w.Info.Error == "" {
+			w.Info.Error = w.failed.Error()
+		}
+		errs = append(errs, w.failed, w.hlogF.Truncate(w.hlogGood), w.csvF.Truncate(w.csvGood))
+	}
+	errs = append(errs, os.Remove(filepath.Join(w.dir, reserveFile)), w.hlogF.Sync(), w.hlogF.Close(), w.csvF.Close(),
 		os.Rename(w.hlogF.Name(), filepath.Join(w.dir, HlogFile)),
 		os.Rename(w.csvF.Name(), filepath.Join(w.dir, TimeseriesFile)),
 		w.SaveInfo())
@@ -187,11 +240,27 @@ func (w *Writer) Close(status string, runErr error) error {
 	return nil
 }
 
+// reserveFile holds disk space for the last run.json: on a disk that the
+// run filled, Close deletes it and so has room to say how the run ended.
+const (
+	reserveFile = ".reserve"
+	reserveSize = 256 << 10
+)
+
+func reserve(dir string) error {
+	if err := os.WriteFile(filepath.Join(dir, reserveFile), make([]byte, reserveSize), 0o644); err != nil {
+		os.Remove(filepath.Join(dir, reserveFile))
+		return fmt.Errorf("reserving space for the run record: %w", err)
+	}
+	return nil
+}
+
 // WriteFileAtomic writes data to a temporary file beside path and renames
 // it over path.
 func WriteFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -34,8 +34,9 @@ type queued struct {
 const writeQueue = 16
 
 // startWriter starts the writer; onCollect is called with each interval
-// once its histograms and counters are in, before it is written.
-func startWriter(out *record.Writer, p WindowPlan, onCollect func(*collector.Interval)) *intervalWriter {
+// once its histograms and counters are in, before it is written, and
+// onFail once with the first write error.
+func startWriter(out *record.Writer, p WindowPlan, onCollect func(*collector.Interval), onFail func(error)) *intervalWriter {
 	w := &intervalWriter{frozen: make(chan queued, 1), collected: make(chan queued, writeQueue), done: make(chan struct{})}
 	go func() {
 		defer close(w.collected)
@@ -50,6 +51,7 @@ func startWriter(out *record.Writer, p WindowPlan, onCollect func(*collector.Int
 		for q := range w.collected {
 			if err := out.WriteInterval(p.Variant.Name, p.Rep, q.t0, q.iv); err != nil && w.err == nil {
 				w.err = err
+				onFail(err)
 			}
 		}
 	}()

@@ -18,7 +18,7 @@ import (
 // goroutine drains the recorder every interval, samples the gauges and
 // writes the interval to the record while the VUs keep running; the final,
 // shorter interval is written once the last VU is done.
-func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, info *record.WindowInfo) {
+func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, info *record.WindowInfo) error {
 	l := &r.Scenario.Load
 	sched := ScheduleOf(l)
 	r.rec.Drain(&collector.Interval{}) // forget anything left from a prelude
@@ -29,7 +29,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
 	info.Status = record.StatusRunning
 	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
-	it.out = startWriter(r.Out, p, it.collected)
+	it.out = startWriter(r.Out, p, it.collected, r.abort)
 	// Sample once before t0 and throw it away: the drivers' delta gauges
 	// (connections opened, pool waits) then count from t0, not from the
 	// prelude's prewarm.
@@ -59,7 +59,9 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	}
 	if werr != nil {
 		info.Status, info.Error = record.StatusFailed, werr.Error()
+		return werr
 	}
+	return nil
 }
 
 // intervals ends the intervals of one window on its ticks and hands them

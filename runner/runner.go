@@ -43,7 +43,8 @@ type Runner struct {
 	// Log, if set, receives one line per notable event (prelude steps).
 	Log func(format string, args ...any)
 
-	rec *collector.Recorder
+	rec   *collector.Recorder
+	abort context.CancelCauseFunc
 }
 
 // WindowPlan is one variant × repetition in the order they run.
@@ -69,6 +70,10 @@ func Plan(s *scenario.Scenario) []WindowPlan {
 // target is down): the error is returned and the record keeps what was
 // measured before.
 func (r *Runner) Run(ctx context.Context) error {
+	// A record that cannot be written (a full disk) stops the run at once:
+	// measuring on would only be lost.
+	ctx, r.abort = context.WithCancelCause(ctx)
+	defer r.abort(nil)
 	r.rec = collector.NewRecorder(2 * runtime.GOMAXPROCS(0))
 	plan := Plan(r.Scenario)
 	r.Out.Info.Windows = make([]record.WindowInfo, len(plan))
@@ -123,8 +128,7 @@ func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *record.Windo
 		return err
 	}
 	info.Prelude.Link = r.sampleLink(ctx)
-	r.measure(ctx, drv, p, info)
-	return nil
+	return r.measure(ctx, drv, p, info)
 }
 
 // sampleLink reads the runner's own samplers (the network link) by name:

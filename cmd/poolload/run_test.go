@@ -4,12 +4,15 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/poolload/poolload/record"
 )
 
 // An output path that cannot hold a record (a regular file, or a path
@@ -62,5 +65,51 @@ load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vu
 		if n != 0 {
 			t.Fatalf("--out %s: the setup ran (table %s exists) before the output path was checked", out, table)
 		}
+	}
+}
+
+// A disk that fills up mid-run stops the run at once with exit 1 and a
+// record that says why, whose files hold every interval written whole and
+// nothing cut short. The disk is a 384 KiB tmpfs, which needs root (CI and
+// make test run as root).
+func TestDiskFullStopsTheRun(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root; run make test as root to cover a full disk")
+	}
+	out := t.TempDir()
+	if b, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=384k", "tmpfs", out).CombinedOutput(); err != nil {
+		t.Skipf("mounting a tmpfs: %v: %s (a container may forbid it)", err, b)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", out).Run() })
+	file := writeFile(t, "fill.yaml", `name: fill
+target: {driver: noop, noop: {delay: 1ms}}
+load: {executor: constant-arrival-rate, rate: 2000, duration: 30s, pre_allocated_vus: 20}
+output: {interval: 100ms}
+`)
+	start := time.Now()
+	code, _, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+	took := time.Since(start)
+	if code != exitFailed || !strings.Contains(stderr, "no space left") {
+		t.Fatalf("exit %d after %v, stderr %q; want exit 1 saying the disk is full", code, took, stderr)
+	}
+	if took > 20*time.Second {
+		t.Errorf("the run went on for %v after the disk filled", took)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-fill"))
+	if len(dirs) != 1 {
+		t.Fatalf("records under %s: %v", out, dirs)
+	}
+	rec, err := record.Open(dirs[0])
+	if err != nil {
+		t.Fatalf("the record of a full disk does not read: %v", err)
+	}
+	if rec.Info.Status != record.StatusFailed || !strings.Contains(rec.Info.Error, "no space left") || len(rec.Warnings) != 0 {
+		t.Errorf("run.json status %q, error %q, warnings %q; want failed, no space left, nothing cut short", rec.Info.Status, rec.Info.Error, rec.Warnings)
+	}
+	if len(rec.Rows) == 0 {
+		t.Error("no interval kept")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dirs[0], "*.tmp")); len(tmp) != 0 {
+		t.Errorf("left behind: %v", tmp)
 	}
 }
