@@ -55,14 +55,13 @@ func (r *Runner) before(ctx context.Context, v *scenario.Variant, pre *record.Pr
 // output.
 func runCommand(ctx context.Context, command string) error {
 	cmd := exec.Command("sh", "-c", command)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = groupAttr()
 	out := newTailBuffer(2048)
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	done := make(chan error, 1)
+	if err := startLocked(cmd, func(err error) { done <- err }); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	var err error
 	select {
 	case err = <-done:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -69,26 +70,24 @@ func (s *Service) Stop() error {
 func (s *Service) start(ctx context.Context) error {
 	timeout := orDefault(s.cfg.Timeout, scenario.DefaultServiceTimeout)
 	cmd := exec.Command("sh", "-c", s.cfg.Run)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = groupAttr()
 	var w io.Writer = s.out
 	if s.log != nil {
 		w = io.MultiWriter(s.out, s.log)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting the service: %w", err)
-	}
 	done := make(chan struct{})
-	s.mu.Lock()
-	s.cmd, s.done, s.werr = cmd, done, nil
-	s.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
+	if err := startLocked(cmd, func(err error) {
 		s.mu.Lock()
 		s.werr = err
 		s.mu.Unlock()
 		close(done)
-	}()
+	}); err != nil {
+		return fmt.Errorf("starting the service: %w", err)
+	}
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := waitReady(pctx, s.ready, done); err != nil {
@@ -164,4 +163,24 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)
+}
+
+// startLocked starts cmd from an OS thread that stays locked to its
+// goroutine until cmd exits, then calls exited with Wait's error. The
+// kernel sends the parent-death signal (groupAttr) when the thread that
+// forked the child exits, not the process: on any other thread the
+// service could be killed in the middle of a run.
+func startLocked(cmd *exec.Cmd, exited func(error)) error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exited(cmd.Wait())
+	}()
+	return <-started
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +20,9 @@ import (
 // The test binary doubles as the service: with POOLLOAD_TEST_SERVICE set
 // it serves its pid on that address until killed.
 func init() {
+	if addr := os.Getenv("POOLLOAD_TEST_PARENT"); addr != "" {
+		actAsPoolload(addr)
+	}
 	addr := os.Getenv("POOLLOAD_TEST_SERVICE")
 	if addr == "" {
 		return
@@ -167,4 +171,52 @@ func zombie(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
+}
+
+// actAsPoolload is the test binary as poolload: it starts the service
+// (the test binary again) and waits to be killed.
+func actAsPoolload(addr string) {
+	os.Unsetenv("POOLLOAD_TEST_PARENT") // the service is not poolload
+	ready, _ := scenario.ParseProbe("tcp://"+addr, "")
+	if _, err := StartService(context.Background(), scenario.ServiceConfig{Run: serviceCmd(addr, "0s")}, ready); err != nil {
+		fmt.Println("starting the service:", err)
+		os.Exit(1)
+	}
+	select {}
+}
+
+// kill -9 of poolload takes its service down with it: the kernel sends the
+// service SIGKILL when poolload's starting thread dies.
+func TestServiceDiesWithPoolload(t *testing.T) {
+	addr := freeAddr(t)
+	parent := exec.Command(os.Args[0], "-test.run=NONE")
+	parent.Env = append(os.Environ(), "POOLLOAD_TEST_PARENT="+addr)
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer parent.Process.Kill()
+	var pid string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/pid"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			pid = string(b)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the service did not start")
+		}
+	}
+	var p int
+	fmt.Sscan(pid, &p)
+	if err := parent.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = parent.Wait()
+	for deadline := time.Now().Add(3 * time.Second); syscall.Kill(p, 0) == nil && !zombie(p); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+			t.Fatalf("the service %d outlived poolload's kill -9 by 3 s", p)
+		}
+	}
 }
