@@ -32,11 +32,25 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-// A meter over a short sleep reads a share between 0 and 1.
-func TestStealShare(t *testing.T) {
-	m := StartSteal()
+// A meter reads shares between 0 and 1; this process's own CPU time is
+// its own, not other processes', and steal is the host's.
+func TestMeter(t *testing.T) {
+	m := StartMeter()
 	time.Sleep(50 * time.Millisecond)
-	if s := m.Share(); s < 0 || s > 1 {
-		t.Errorf("stolen share %v", s)
+	if s, o := m.Stolen(), m.Others(); s < 0 || s > 1 || o < 0 || o > 1 {
+		t.Errorf("stolen %v, others %v: want shares", s, o)
+	}
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		busy, steal, self, want time.Duration
+	}{
+		{busy: 200 * ms, self: 200 * ms, want: -2 * tick},                  // all ours
+		{busy: 300 * ms, self: 200 * ms, want: 100*ms - 2*tick},            // others ran 100 ms
+		{busy: 300 * ms, steal: 100 * ms, self: 200 * ms, want: -2 * tick}, // the host took 100 ms
+	} {
+		got := othersTime(cpuTimes{}, cpuTimes{busy: tc.busy, steal: tc.steal}, tc.self)
+		if got != tc.want {
+			t.Errorf("busy %v, steal %v, self %v: others %v, want %v", tc.busy, tc.steal, tc.self, got, tc.want)
+		}
 	}
 }
