@@ -17,7 +17,8 @@ build:
 # end-to-end runs of cmd/poolload beside them can make their goroutines
 # wake milliseconds late. Each of those tests judges against a baseline
 # it measures in the same run, takes a reading again when outside load
-# made it worse, and skips saying so if the host starved every one
+# made it worse, and skips saying so if every reading was taken on a
+# starved VM or beside other processes hogging the CPU
 # (clock/clocktest). The rest then run in parallel. CI runs the timed
 # packages twice (TIMED_COUNT=2), so that a test that passes by luck is
 # caught before it lands.
