@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/record"
 )
 
 // Database is the optional `database` block: the service's own database,
@@ -22,9 +23,9 @@ type Database struct {
 
 // dbPrefix marks the database gauges and facts, which share their names
 // with the MySQL target's server gauges.
-const dbPrefix = "db_"
+const dbPrefix = record.DBPrefix
 
-const dbUserThreads = "db_user_threads"
+const dbUserThreads = record.DBUserThreads
 
 // validate adds the block's problems to errs under "database.".
 func (d *Database) validate(errs map[string]string) {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/poolload/poolload/record"
 )
 
 // PoolMetrics is the optional `pool_metrics` block: where the service
@@ -54,18 +56,18 @@ const ScrapeTimeout = time.Second
 // the four every pool has, is what pooldemo and HikariCP also expose).
 // svc_pool_wait_count, a per-interval delta like the MySQL target's
 // pool_wait_count, follows them when waiting is a counter.
-var svcGauges = [...]string{"svc_pool_in_use", "svc_pool_idle", "svc_pool_waiting", "svc_pool_max", "svc_pool_open"}
+var svcGauges = [...]string{record.SvcPoolInUse, record.SvcPoolIdle, record.SvcPoolWaiting, record.SvcPoolMax, record.SvcPoolOpen}
 
 // svcWaiting is the index of svc_pool_waiting.
 const svcWaiting = 2
 
-const svcWaitDelta = "svc_pool_wait_count" // delta
+const svcWaitDelta = record.SvcPoolWaitCount // delta
 
 // svcOpened is the rise of svc_pool_open since the previous sample (delta):
 // connections the service's pool opened in the interval, at least — one
 // opened and closed between two samples is not seen. It is how a cold
 // service shows its connection setup when its pool has no open counter.
-const svcOpened = "svc_pool_opened"
+const svcOpened = record.SvcPoolOpened
 
 // svcOpen is the index of svc_pool_open.
 const svcOpen = 4

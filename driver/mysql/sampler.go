@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/record"
 )
 
 // poolGaugeNames are the client pool's gauges, first in the Sampler's
@@ -14,10 +15,10 @@ import (
 // fills them)
 // follow. The ones marked as deltas count per interval.
 var poolGaugeNames = [numPoolGauges]string{
-	"pool_open", "pool_in_use", "pool_idle",
-	"pool_wait_count", "pool_wait_ms", // deltas
-	"pool_max_idle_closed", "pool_max_idle_time_closed", "pool_max_lifetime_closed", // deltas
-	"conns_opened", "conns_closed", "bad_conn_checks", // deltas
+	record.PoolOpen, record.PoolInUse, record.PoolIdle,
+	record.PoolWaitCount, record.PoolWaitMs, // deltas
+	record.PoolMaxIdleClosed, record.PoolMaxIdleTimeClosed, record.PoolMaxLifetimeClosed, // deltas
+	record.ConnsOpened, record.ConnsClosed, record.BadConnChecks, // deltas
 }
 
 // gaugeNames are the Sampler's gauges: the pool's, then the server's.

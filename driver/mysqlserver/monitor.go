@@ -13,6 +13,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	pdriver "github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/record"
 )
 
 // Server status variables read on every sample, in gauge order: a
@@ -37,8 +38,8 @@ var serverVarNames = [numServerVars]string{
 // serverGaugeNames are the server gauges, in order: the variables in
 // lower case. Counters among them carry per-interval deltas.
 var serverGaugeNames = [numServerVars]string{
-	"threads_connected", "threads_running", "threads_created", "connections",
-	"aborted_connects", "aborted_clients", "max_used_connections", "questions",
+	record.ThreadsConnected, record.ThreadsRunning, record.ThreadsCreated, record.Connections,
+	record.AbortedConnects, record.AbortedClients, record.MaxUsedConnections, record.Questions,
 }
 
 // serverCounter says which server variables are counters (reported as
