@@ -63,7 +63,7 @@ func checkColdStart(d *diag) *Finding {
 			"or open them in the service before it reports ready", peak, peak)}
 	// Over an emulated link, a connection's cost is mostly its round trips:
 	// say so, as the same pool costs far less on loopback.
-	if link := record.Network(d.target); len(link) > 0 {
+	if link := d.rec.Info.Link(); len(link) > 0 {
 		f.Evidence += "; measured over an emulated network link (" + joinFacts(link) + ")"
 	}
 	return f

@@ -97,7 +97,7 @@ type Finding struct {
 // Summarize computes the summary of a record, with the comparison of its
 // default pair of variants and its thresholds evaluated.
 func Summarize(r *record.Record) *Summary {
-	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: record.Network(r.Info.Target)}
+	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: r.Info.Link()}
 	s.Scenario = r.Plan.Name
 	var order []string
 	byVariant := map[string]*Group{}

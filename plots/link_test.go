@@ -105,7 +105,7 @@ func TestNetworkFacts(t *testing.T) {
 		{"only the proxy", map[string]string{"network.proxy": "127.0.0.1:1", "network.relay": "kernel"}, nil},
 	}
 	for _, tt := range tests {
-		if got := networkFacts(tt.target); !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 {
+		if got := networkFacts(&record.RunInfo{Target: tt.target}); !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
@@ -116,7 +116,7 @@ func TestSubtitleLines(t *testing.T) {
 		t.Errorf("no facts: %q", got)
 	}
 	want := []string{"over an emulated link: preset=cross-zone, latency=750µs, jitter=100µs, bandwidth=5Gbit"}
-	if got := subtitleLines(networkFacts(crossZone)); !slices.Equal(got, want) {
+	if got := subtitleLines(networkFacts(&record.RunInfo{Target: crossZone})); !slices.Equal(got, want) {
 		t.Errorf("cross-zone: %q, want %q", got, want)
 	}
 	// Conditions too long for one line wrap between facts, every one kept.

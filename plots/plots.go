@@ -53,7 +53,7 @@ func render(rec *record.Record, dir string, dpi int) ([]string, error) {
 		return nil, fmt.Errorf("creating the plots directory: %w", err)
 	}
 	r := newRun(rec)
-	subtitle := subtitleLines(networkFacts(rec.Info.Target))
+	subtitle := subtitleLines(networkFacts(&rec.Info))
 	var paths []string
 	for _, b := range builders {
 		f, err := b.build(r)

@@ -41,13 +41,11 @@ var factOrder = []string{
 	"reset_idle_after", "idle_action", "reset_after_bytes", "refuse_new",
 }
 
-// networkFacts are the link's conditions from the target facts as
-// "name=value" in factOrder, or nil without a link. network.proxy (an
-// address) and network.relay (who copied the bytes) say nothing about the
-// conditions; an up.X or down.X equal to
-// X only repeats it (resolved conditions always spell out both directions).
-func networkFacts(target map[string]string) []string {
-	m := record.Network(target)
+// networkFacts are the link's conditions (RunInfo.Link) as "name=value"
+// in factOrder, or nil without a link. An up.X or down.X equal to X only
+// repeats it (resolved conditions always spell out both directions).
+func networkFacts(info *record.RunInfo) []string {
+	m := info.Link()
 	for name, v := range m {
 		for _, dir := range []string{"up.", "down."} {
 			if base, ok := strings.CutPrefix(name, dir); ok && m[base] == v {

@@ -2,12 +2,14 @@ package record
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/units"
 )
 
@@ -126,5 +128,24 @@ func TestPlanVariantDescribe(t *testing.T) {
 		if got := tc.v.Describe(); got != tc.want || tc.v.Length() != tc.len {
 			t.Errorf("%+v: %q, %v; want %q, %v", tc.v, got, tc.v.Length(), tc.want, tc.len)
 		}
+	}
+}
+
+// The link's conditions read the same from the typed value run.json now
+// keeps and from the network.* facts of a format-1 record.
+func TestRunInfoLink(t *testing.T) {
+	c, err := (&network.Conditions{Preset: "cross-zone"}).Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := (&RunInfo{Network: &c}).Link()
+	facts := c.Describe()
+	facts["network.proxy"], facts["network.relay"] = "127.0.0.1:1", "kernel"
+	old := (&RunInfo{Target: facts}).Link()
+	if typed["preset"] != "cross-zone" || typed["latency"] == "" || typed["proxy"] != "" || !maps.Equal(typed, old) {
+		t.Errorf("typed %v, from facts %v: want the same conditions, without the proxy and relay", typed, old)
+	}
+	if (&RunInfo{Target: map[string]string{"max_open": "4"}}).Link() != nil {
+		t.Error("a run without a link has conditions")
 	}
 }

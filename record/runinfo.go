@@ -9,6 +9,7 @@ import (
 
 	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/units"
 )
 
@@ -61,7 +62,11 @@ type RunInfo struct {
 	Interval      units.Duration    `json:"interval"`
 	Gauges        []string          `json:"gauges,omitempty"`
 	Target        map[string]string `json:"target,omitempty"` // facts the driver reported
-	Windows       []WindowInfo      `json:"windows"`
+	// Network is the emulated link's conditions as they ran (presets and
+	// directions resolved); nil without a link, and in records of
+	// format 1, which kept them only as network.* target facts.
+	Network *network.Conditions `json:"network,omitempty"`
+	Windows []WindowInfo        `json:"windows"`
 }
 
 // WindowInfo is one variant × repetition: its measured window and prelude.
@@ -133,18 +138,21 @@ func Tag(variant string, rep int, m collector.Metric) string {
 	return variant + "." + strconv.Itoa(rep) + "." + m.String()
 }
 
-// NetworkPrefix starts the target facts that describe the emulated link
+// networkPrefix starts the target facts that describe the emulated link
 // ("network.latency": "1ms"); network.Conditions.Describe writes them.
-const NetworkPrefix = "network."
+const networkPrefix = "network."
 
-// Network returns the emulated link's conditions from a record's target
-// facts, without the prefix and without the facts that are not
-// conditions (the proxy's address, the relay); nil when there was no
-// link. It is the one reader of those facts.
-func Network(target map[string]string) map[string]string {
+// Link returns the emulated link's conditions in words (latency: 1ms,
+// preset: cross-zone …), nil without a link: the one reader of them, for
+// the summary, the findings and the plots.
+func (i *RunInfo) Link() map[string]string {
+	facts := i.Target // format 1: the facts are all there is
+	if i.Network != nil {
+		facts = i.Network.Describe()
+	}
 	var out map[string]string
-	for k, v := range target {
-		name, ok := strings.CutPrefix(k, NetworkPrefix)
+	for k, v := range facts {
+		name, ok := strings.CutPrefix(k, networkPrefix)
 		if !ok || name == "proxy" || name == "relay" {
 			continue
 		}

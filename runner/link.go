@@ -47,6 +47,7 @@ func startLink(ctx context.Context, s *scenario.Scenario, p *Prepared, upstream 
 	p.Samplers = append(p.Samplers, &linkSampler{p: px})
 	p.Marks = append(p.Marks, func(t0 time.Time) { px.Mark(t0) })
 	r, _ := s.Target.Network.Resolved() // Listen has validated it
+	p.Network = &r
 	p.Facts = r.Describe()
 	p.Facts["network.proxy"] = px.Addr()
 	// How the bytes were relayed is part of how the run was measured: the

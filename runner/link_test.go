@@ -76,6 +76,9 @@ func TestLinkLatencyShowsInWaitAndHandshake(t *testing.T) {
 	if rec.Info.Target["network.latency"] != "1ms" || rec.Info.Target["network.proxy"] == "" || rec.Info.Target["network.relay"] != "user" {
 		t.Errorf("run.json target facts lack the link: %v", rec.Info.Target)
 	}
+	if n := rec.Info.Network; n == nil || n.Latency.D() != time.Millisecond || n.Up == nil || n.Up.Latency.D() != time.Millisecond {
+		t.Errorf("run.json network %+v: want the resolved conditions, 1ms each way", n)
+	}
 	var conns float64
 	for _, r := range rec.Series("cold", 1) {
 		conns += r.Values["link_conns"]

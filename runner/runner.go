@@ -75,6 +75,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	ctx, r.abort = context.WithCancelCause(ctx)
 	defer r.abort(nil)
 	r.rec = collector.NewRecorder(2 * runtime.GOMAXPROCS(0))
+	r.Out.Info.Network = r.Target.Network
 	plan := Plan(r.Scenario)
 	r.Out.Info.Windows = make([]record.WindowInfo, len(plan))
 	for i, p := range plan {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/scenario"
 )
 
@@ -21,7 +22,10 @@ type Prepared struct {
 	Samplers []driver.Sampler
 	Marks    []func(t0 time.Time)
 	Facts    map[string]string
-	undo     []func()
+	// Network is the emulated link's conditions, resolved (presets and
+	// directions filled in), for run.json; nil without a link.
+	Network *network.Conditions
+	undo    []func()
 }
 
 // Release undoes the preparation in reverse order (stops the service, runs
