@@ -8,11 +8,9 @@
 // The two paths are interleaved tick by tick: tick i goes to path A when i
 // is even and to path B when it is odd, each path carrying the nominal rate
 // (so the sender ticks at twice it). Both paths thus see the same machine
-// at the same instants. An earlier design that gave each path the load in
-// turn, in 250ms blocks, could not resolve the budget on a noisy 2-vCPU VM:
-// the machine's state changed between blocks by hundreds of µs at p99 (a
-// bare 100µs nanosleep here overshoots by ~70µs median and ~1ms at p99.9,
-// and neighbours come and go).
+// at the same instants. Giving each path the load in turn, in blocks,
+// cannot resolve a budget of tens of µs on a noisy 2-vCPU VM: the
+// machine's state changes between blocks by far more than that at p99.
 //
 // One invocation runs three sessions, each with fresh connections and a
 // fresh proxy:
