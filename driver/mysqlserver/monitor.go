@@ -235,15 +235,22 @@ func ReadStatus(ctx context.Context, db *sql.DB) (Status, error) {
 // FillGauges turns a reading into gauges in dst: levels as read,
 // counters as the delta from *prev (NaN without a previous reading), all
 // NaN if err is set. A good reading becomes *prev; a failed one leaves it,
-// so the next delta spans the gap rather than being lost.
+// so the next delta spans the gap rather than being lost. A counter that
+// fell means the server restarted and its counters began again: what
+// happened across the restart is unknown, so every counter of that
+// interval is NaN (an empty cell), never a negative delta.
 func FillGauges(dst []float64, cur Status, err error, prev *Status, prevOK *bool) {
+	reset := false
+	for i := range numServerVars {
+		reset = reset || (err == nil && *prevOK && serverCounter[i] && cur[i] < prev[i])
+	}
 	for i := range min(len(dst), int(numServerVars)) {
 		v := math.NaN()
 		switch {
 		case err != nil:
 		case !serverCounter[i]:
 			v = cur[i]
-		case *prevOK:
+		case *prevOK && !reset:
 			v = cur[i] - prev[i]
 		}
 		dst[i] = v
