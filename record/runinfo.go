@@ -47,18 +47,21 @@ func checkFormat(v int) error {
 // RunInfo is run.json: what was run, where, when, and how each window ended.
 type RunInfo struct {
 	// FormatVersion is the record's format (FormatVersion when written).
-	FormatVersion int               `json:"format_version"`
-	ID            string            `json:"id"`
-	Tool          string            `json:"tool"`
-	Version       string            `json:"version"`
-	GoVersion     string            `json:"go_version"`
-	Host          string            `json:"host"`
-	Args          []string          `json:"args,omitempty"`
-	Scenario      json.RawMessage   `json:"scenario"` // resolved, secrets redacted
-	Started       time.Time         `json:"started"`
-	Ended         time.Time         `json:"ended,omitzero"`
-	Status        string            `json:"status"`
-	Error         string            `json:"error,omitempty"`
+	FormatVersion int             `json:"format_version"`
+	ID            string          `json:"id"`
+	Tool          string          `json:"tool"`
+	Version       string          `json:"version"`
+	GoVersion     string          `json:"go_version"`
+	Host          string          `json:"host"`
+	Args          []string        `json:"args,omitempty"`
+	Scenario      json.RawMessage `json:"scenario"` // resolved, secrets redacted
+	Started       time.Time       `json:"started"`
+	Ended         time.Time       `json:"ended,omitzero"`
+	Status        string          `json:"status"`
+	Error         string          `json:"error,omitempty"`
+	// TeardownError is what went wrong undoing the target's preparation
+	// (teardown statements, the service, a managed server), if anything.
+	TeardownError string            `json:"teardown_error,omitempty"`
 	Interval      units.Duration    `json:"interval"`
 	Gauges        []string          `json:"gauges,omitempty"`
 	Target        map[string]string `json:"target,omitempty"` // facts the driver reported

@@ -43,7 +43,10 @@ func startLink(ctx context.Context, s *scenario.Scenario, p *Prepared, upstream 
 	if err != nil {
 		return "", fmt.Errorf("starting the network emulator in front of %s: %w", upstream, err)
 	}
-	p.undo = append(p.undo, func() { _ = px.Close() })
+	p.undo = append(p.undo, func() error {
+		_ = px.Close() // what the link was carrying is gone either way
+		return nil
+	})
 	p.Samplers = append(p.Samplers, &linkSampler{p: px})
 	p.Marks = append(p.Marks, func(t0 time.Time) { px.Mark(t0) })
 	r, _ := s.Target.Network.Resolved() // Listen has validated it

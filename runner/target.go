@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,17 +26,20 @@ type Prepared struct {
 	// Network is the emulated link's conditions, resolved (presets and
 	// directions filled in), for run.json; nil without a link.
 	Network *network.Conditions
-	undo    []func()
+	undo    []func() error
 }
 
 // Release undoes the preparation in reverse order (stops the service, runs
-// teardown, stops a managed server). It is safe on a failed preparation
-// and must be called once whatever happened.
-func (p *Prepared) Release() {
+// teardown, stops a managed server) and returns what went wrong doing so.
+// It is safe on a failed preparation and must be called at least once
+// whatever happened; later calls do nothing.
+func (p *Prepared) Release() error {
+	var errs []error
 	for i := len(p.undo) - 1; i >= 0; i-- {
-		p.undo[i]()
+		errs = append(errs, p.undo[i]())
 	}
 	p.undo = nil
+	return errors.Join(errs...)
 }
 
 // OpenTarget prepares the scenario's target for a run: its driver starts
@@ -53,7 +57,12 @@ func OpenTarget(ctx context.Context, s *scenario.Scenario) (*Prepared, error) {
 	if err != nil {
 		return p, err
 	}
-	p.undo = append(p.undo, func() { _ = tg.Close() })
+	p.undo = append(p.undo, func() error {
+		if err := tg.Close(); err != nil {
+			return fmt.Errorf("tearing down the %s target: %w", s.Target.Driver, err)
+		}
+		return nil
+	})
 	p.Opener = tg
 	if s.Target.Network != nil {
 		err = linkTarget(ctx, s, p, tg)
@@ -78,7 +87,12 @@ func startService(ctx context.Context, s *scenario.Scenario, p *Prepared) error 
 		return err
 	}
 	p.Service = svc
-	p.undo = append(p.undo, func() { _ = svc.Stop() })
+	p.undo = append(p.undo, func() error {
+		if err := svc.Stop(); err != nil {
+			return fmt.Errorf("stopping the service: %w", err)
+		}
+		return nil
+	})
 	return nil
 }
 

@@ -94,6 +94,7 @@ func runAction(c *cli.Context) error {
 		r.Progress = newStatusPrinter(stdout, s).print
 	}
 	runErr := r.Run(ctx)
+	release(c, tgt, w)
 	status := record.StatusComplete
 	switch {
 	case runErr != nil:
@@ -181,4 +182,27 @@ func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
 	}
 	fmt.Fprintf(out, "record: %s\n", dir)
 	return failed, nil
+}
+
+// release undoes the target's preparation before the record is closed, so
+// that a teardown that fails is said, on stderr and in run.json. One that
+// takes more than a second (a teardown after Ctrl-C, a managed server
+// stopping) says what poolload is waiting for.
+func release(c *cli.Context, tgt *runner.Prepared, w *record.Writer) {
+	done, said := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(said)
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+			fmt.Fprintln(c.App.ErrWriter, "poolload: undoing the target's preparation (teardown, the service, a managed server)...")
+		}
+	}()
+	err := tgt.Release()
+	close(done)
+	<-said
+	if err != nil {
+		w.Info.TeardownError = err.Error()
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: %v\n", err)
+	}
 }

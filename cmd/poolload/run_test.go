@@ -113,3 +113,34 @@ output: {interval: 100ms}
 		t.Errorf("left behind: %v", tmp)
 	}
 }
+
+// A teardown that fails is said on stderr and kept in run.json; the run
+// itself completed, so the exit stays 0.
+func TestTeardownErrorIsReported(t *testing.T) {
+	table := fmt.Sprintf("pl_never_%d", time.Now().UnixNano()%1e9)
+	file := writeFile(t, "teardown.yaml", fmt.Sprintf(`name: teardown
+target:
+  driver: mysql
+  mysql:
+    dsn: root@tcp(127.0.0.1:3306)/test
+    operations: [{sql: "SELECT 1"}]
+    teardown: ["DROP TABLE %s"]
+load: {executor: constant-arrival-rate, rate: 20, duration: 500ms, pre_allocated_vus: 2}
+`, table))
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+	if code != exitOK || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, table) {
+		t.Fatalf("exit %d, stderr %q; want exit 0 and a warning naming the failed DROP of %s", code, stderr, table)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-teardown"))
+	if len(dirs) != 1 {
+		t.Fatalf("records: %v", dirs)
+	}
+	rec, err := record.Open(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Info.TeardownError, table) {
+		t.Errorf("run.json teardown_error %q: want the failed DROP", rec.Info.TeardownError)
+	}
+}
