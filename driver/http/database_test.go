@@ -10,30 +10,13 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/driver/mysqlserver/mysqltest"
 )
-
-// testDSN is the shared local MariaDB, or POOLLOAD_TEST_DSN. Tests that
-// need it fail, never skip, when it does not answer.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("POOLLOAD_TEST_DSN")
-	if dsn == "" {
-		dsn = "root@tcp(127.0.0.1:3306)/test"
-	}
-	db := sqlOpen(t, dsn)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("no MySQL at the test DSN (make test starts the local MariaDB): %v", err)
-	}
-	return dsn
-}
 
 func sqlOpen(t *testing.T, dsn string) *sql.DB {
 	t.Helper()
@@ -113,3 +96,6 @@ func TestDatabaseOpenFails(t *testing.T) {
 	}
 	noSecret(t, msg, pw)
 }
+
+// testDSN is the test server (mysqltest.DSN).
+func testDSN(t *testing.T) string { return mysqltest.DSN(t) }

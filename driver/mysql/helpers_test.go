@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -15,30 +14,8 @@ import (
 	_ "github.com/go-sql-driver/mysql" // registers "mysql" for testDSN
 
 	pdriver "github.com/poolload/poolload/driver"
-
-	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/driver/mysqlserver/mysqltest"
 )
-
-// testDSN is the shared local server, or POOLLOAD_TEST_DSN. Tests that need
-// it skip when it does not answer.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("POOLLOAD_TEST_DSN")
-	if dsn == "" {
-		dsn = "root@tcp(127.0.0.1:3306)/test"
-	}
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("no MySQL at %s (make test starts the local MariaDB; tests that need it never skip): %v", mysqlserver.RedactDSN(dsn), err)
-	}
-	return dsn
-}
 
 // uniqueName returns a table name no other test run uses.
 func uniqueName(prefix string) string {
@@ -164,3 +141,6 @@ func closedPort(t *testing.T) string {
 	l.Close()
 	return addr
 }
+
+// testDSN is the test server (mysqltest.DSN).
+func testDSN(t *testing.T) string { return mysqltest.DSN(t) }

@@ -1,39 +1,17 @@
 package mysqlserver
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/go-sql-driver/mysql" // registers "mysql" for testDSN
-)
 
-// testDSN is the shared local server, or POOLLOAD_TEST_DSN. Tests that need
-// it fail, never skip, when it does not answer.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("POOLLOAD_TEST_DSN")
-	if dsn == "" {
-		dsn = "root@tcp(127.0.0.1:3306)/test"
-	}
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("no MySQL at %s (make test starts the local MariaDB; tests that need it never skip): %v", RedactDSN(dsn), err)
-	}
-	return dsn
-}
+	"github.com/poolload/poolload/driver/mysqlserver/mysqltest"
+)
 
 // uniqueName returns a name no other test run uses.
 func uniqueName(prefix string) string {
@@ -53,3 +31,6 @@ func closedPort(t *testing.T) string {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// testDSN is the test server (mysqltest.DSN).
+func testDSN(t *testing.T) string { return mysqltest.DSN(t) }
