@@ -47,6 +47,9 @@ type Server struct {
 	// Adjusted lists the variables the server did not take as given
 	// (name → "asked → got"): MariaDB raises max_connections to at least 10.
 	Adjusted map[string]string
+	// Removed lists the directories of earlier managed servers, left by a
+	// poolload that was killed, that this start removed.
+	Removed []string
 
 	tls     *tlsFiles // nil without Options.TLS
 	secured bool      // require_secure_transport is on
@@ -89,9 +92,16 @@ func StartWith(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "poolload-mariadb-")
+	// Best effort: a directory that cannot be removed now is tried again
+	// at the next start, and must not stop this one.
+	stale, _ := RemoveStale(os.TempDir())
+	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("creating a data directory for the managed server: %w", err)
+	}
+	if err := claim(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	if err := prepareDataDir(ctx, mariadbd, installDB, filepath.Join(dir, "data")); err != nil {
 		os.RemoveAll(dir)
@@ -112,6 +122,7 @@ func StartWith(ctx context.Context, opts Options) (*Server, error) {
 		s, err := launch(ctx, mariadbd, dir, opts, files)
 		if err == nil {
 			if err = s.ready(ctx, opts.Vars); err == nil {
+				s.Removed = stale
 				return s, nil
 			}
 			s.kill()
