@@ -55,6 +55,8 @@ const (
 	PoolMaxIdleTimeClosed = "pool_max_idle_time_closed"
 	PoolMaxLifetimeClosed = "pool_max_lifetime_closed"
 	ConnsOpened           = "conns_opened"
+	ConnsOpenedByPool     = "conns_opened_by_pool"
+	ConnsOpenedByPoolMs   = "conns_opened_by_pool_ms"
 	ConnsClosed           = "conns_closed"
 	BadConnChecks         = "bad_conn_checks"
 )
@@ -88,6 +90,14 @@ const (
 	SvcPoolOpen      = "svc_pool_open"
 	SvcPoolOpened    = "svc_pool_opened"
 	SvcPoolWaitCount = "svc_pool_wait_count"
+)
+
+// The load's own connections to an HTTP service (the HTTP target's
+// client, not the service's pool).
+const (
+	HTTPConnsOpened         = "http_conns_opened"
+	HTTPConnsOpenedByPool   = "http_conns_opened_by_pool"
+	HTTPConnsOpenedByPoolMs = "http_conns_opened_by_pool_ms"
 )
 
 // The emulated network link's gauges.
@@ -150,6 +160,9 @@ var Columns = []Column{
 	{PoolMaxIdleTimeClosed, "connections", Delta, "connections closed for conn_max_idle_time"},
 	{PoolMaxLifetimeClosed, "connections", Delta, "connections closed for conn_max_lifetime"},
 	{ConnsOpened, "connections", Delta, "connections the client pool opened"},
+	{ConnsOpenedByPool, "connections", Delta, "of conns_opened, those the pool opened with no iteration waiting in the call " +
+		"(database/sql's opener goroutine, prewarm): in no iteration's connecting"},
+	{ConnsOpenedByPoolMs, "ms", Delta, "the setup time of conns_opened_by_pool"},
 	{ConnsClosed, "connections", Delta, "connections the client pool closed"},
 	{BadConnChecks, "connections", Delta, "pooled connections found dead when taken (liveness check)"},
 	{ThreadsConnected, "threads", Level, "the server's Threads_connected"},
@@ -169,6 +182,10 @@ var Columns = []Column{
 	{SvcPoolOpen, "connections", Level, "the service's pool: open connections"},
 	{SvcPoolOpened, "connections", Delta, "the service's pool: the rise in open connections"},
 	{SvcPoolWaitCount, "waits", Delta, "the service's pool: acquires that waited"},
+	{HTTPConnsOpened, "connections", Delta, "connections the load's HTTP client opened to the service"},
+	{HTTPConnsOpenedByPool, "connections", Delta, "of http_conns_opened, those no request was waiting for when " +
+		"their setup ended (a dial whose request got another connection): in no iteration's connecting"},
+	{HTTPConnsOpenedByPoolMs, "ms", Delta, "the setup time of http_conns_opened_by_pool"},
 	{LinkConns, "connections", Delta, "connections accepted by the emulated link"},
 	{LinkRefused, "connections", Delta, "connections the link refused (refuse_new)"},
 	{LinkResets, "connections", Delta, "connections the link reset"},

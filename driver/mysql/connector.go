@@ -24,7 +24,8 @@ type stats struct {
 	badIdle atomic.Int64 // "closing bad idle connection" log lines
 
 	// Connections opened with no iteration waiting in the same call
-	// (database/sql's opener goroutine, Prewarm) are charged here.
+	// (database/sql's opener goroutine, Prewarm) are charged here, with
+	// their setup time, since no iteration's connecting holds them.
 	poolConnects  atomic.Int64
 	poolConnectNS atomic.Int64
 }
@@ -96,7 +97,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	ctx = context.WithValue(ctx, timingKey{}, tm)
 	start := time.Now()
 	conn, err := c.inner.Connect(ctx)
-	c.charge(parent, tm, time.Since(start))
+	c.charge(parent, tm, time.Since(start), err == nil)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded && parent.Err() == nil {
 			err = fmt.Errorf("%w after %s: %w", errConnectTimeout, c.connectTimeout, err)
@@ -117,12 +118,17 @@ func (c *connector) Driver() driver.Driver { return c.inner.Driver() }
 
 // charge adds one setup's timings to the iteration waiting for it, or to
 // the pool. Handshake is what is left of the setup after DNS and dial:
-// greeting, auth and init statements.
-func (c *connector) charge(ctx context.Context, tm *connTiming, total time.Duration) {
+// greeting, auth and init statements. An iteration carries a failed setup
+// too (it is what its blocked time went to); the pool counts only the
+// connections it opened, so that with the iterations' they add up to
+// conns_opened.
+func (c *connector) charge(ctx context.Context, tm *connTiming, total time.Duration, opened bool) {
 	t, _ := ctx.Value(traceKey{}).(*pdriver.Trace)
 	if t == nil {
-		c.st.poolConnects.Add(1)
-		c.st.poolConnectNS.Add(int64(total))
+		if opened {
+			c.st.poolConnects.Add(1)
+			c.st.poolConnectNS.Add(int64(total))
+		}
 		return
 	}
 	t.Connecting += total

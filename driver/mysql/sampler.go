@@ -18,19 +18,20 @@ var poolGaugeNames = [numPoolGauges]string{
 	record.PoolOpen, record.PoolInUse, record.PoolIdle,
 	record.PoolWaitCount, record.PoolWaitMs, // deltas
 	record.PoolMaxIdleClosed, record.PoolMaxIdleTimeClosed, record.PoolMaxLifetimeClosed, // deltas
-	record.ConnsOpened, record.ConnsClosed, record.BadConnChecks, // deltas
+	record.ConnsOpened, record.ConnsOpenedByPool, record.ConnsOpenedByPoolMs, // deltas
+	record.ConnsClosed, record.BadConnChecks, // deltas
 }
 
 // gaugeNames are the Sampler's gauges: the pool's, then the server's.
 var gaugeNames = append(poolGaugeNames[:len(poolGaugeNames):len(poolGaugeNames)], mysqlserver.ServerGaugeNames()...)
 
 // numPoolGauges is the index of the first server gauge.
-const numPoolGauges = 11
+const numPoolGauges = 13
 
 // sampleState is what the previous Sample saw, for the deltas.
 type sampleState struct {
 	waitCount, waitNS, maxIdle, maxIdleTime, maxLife int64
-	opened, closed, badIdle                          int64
+	opened, byPool, byPoolNS, closed, badIdle        int64
 	server                                           mysqlserver.Status
 	serverOK                                         bool
 }
@@ -54,13 +55,16 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 		waitCount: s.WaitCount, waitNS: int64(s.WaitDuration),
 		maxIdle: s.MaxIdleClosed, maxIdleTime: s.MaxIdleTimeClosed, maxLife: s.MaxLifetimeClosed,
 		opened: d.st.opened.Load(), closed: d.st.closed.Load(), badIdle: d.st.badIdle.Load(),
+		byPool: d.st.poolConnects.Load(), byPoolNS: d.st.poolConnectNS.Load(),
 	}
 	p := &d.prev
 	pool := [numPoolGauges]float64{
 		float64(s.OpenConnections), float64(s.InUse), float64(s.Idle),
 		float64(cur.waitCount - p.waitCount), float64(cur.waitNS-p.waitNS) / float64(time.Millisecond),
 		float64(cur.maxIdle - p.maxIdle), float64(cur.maxIdleTime - p.maxIdleTime), float64(cur.maxLife - p.maxLife),
-		float64(cur.opened - p.opened), float64(cur.closed - p.closed), float64(cur.badIdle - p.badIdle),
+		float64(cur.opened - p.opened),
+		float64(cur.byPool - p.byPool), float64(cur.byPoolNS-p.byPoolNS) / float64(time.Millisecond),
+		float64(cur.closed - p.closed), float64(cur.badIdle - p.badIdle),
 	}
 	copy(dst, pool[:])
 	qctx, cancel := context.WithTimeout(ctx, min(d.queryTimeout, mysqlserver.QueryTimeout))
