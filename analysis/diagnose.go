@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/record"
 )
 
@@ -32,6 +33,7 @@ type check struct {
 // equals, so a saturated generator, which makes every other number
 // suspect, is listed first.
 var checks = []check{
+	{"how the run ended", checkRunEnded},
 	{"generator saturation", checkGenerator},
 	{"connection leak", checkLeak},
 	{"pool starvation", checkStarvation},
@@ -40,6 +42,8 @@ var checks = []check{
 	{"idle connection deaths", checkIdleDeaths},
 	{"server connection headroom", checkHeadroom},
 	{"thread cache misses", checkThreadCache},
+	// Last: it reports the errors no finding above explains.
+	{"failed iterations", checkFailingTarget},
 }
 
 // window is the time-series rows of one variant × repetition.
@@ -61,6 +65,9 @@ type diag struct {
 	// instances is how many copies of the pool share the server (the
 	// scenario's target.instances, at least 1).
 	instances int
+	// explained holds the error classes that a finding already made
+	// accounts for, so that checkFailingTarget does not repeat them.
+	explained map[driver.ErrorClass]bool
 }
 
 // Diagnose reads the signatures of known pool problems in a record and
@@ -71,6 +78,9 @@ func Diagnose(rec *record.Record, sum *Summary) []Finding {
 	for _, c := range checks {
 		if f := c.run(d); f != nil {
 			fs = append(fs, *f)
+			for _, cl := range f.explains {
+				d.explained[cl] = true
+			}
 		}
 	}
 	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)) })
@@ -88,7 +98,7 @@ func sevRank(s string) int {
 }
 
 func newDiag(rec *record.Record, sum *Summary) *diag {
-	d := &diag{rec: rec, sum: sum, target: rec.Info.Target}
+	d := &diag{rec: rec, sum: sum, target: rec.Info.Target, explained: map[driver.ErrorClass]bool{}}
 	d.load = &rec.Plan.Load
 	d.instances = rec.Plan.InstancesOrOne()
 	byKey := map[string]*window{}

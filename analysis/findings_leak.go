@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/record"
 )
 
@@ -103,7 +104,9 @@ func checkLeak(d *diag) *Finding {
 			Recommendation: fmt.Sprintf("find the code path that does not release its connection (rows, statement or transaction not closed, "+
 				"a connection taken for a request and not given back); it began within the first %.0f requests, "+
 				"about %.0f per connection — a larger pool only delays it",
-				before+succeeded(w.rows[k]), (before+succeeded(w.rows[k]))/p.max)}
+				before+succeeded(w.rows[k]), (before+succeeded(w.rows[k]))/p.max),
+			// Once the pool is held for good, every failure after is the leak's.
+			explains: classesIn(tail)}
 	}
 	return nil
 }
@@ -153,4 +156,15 @@ func medianSucceeded(rows []record.Row) float64 {
 		out[i] = record.Row{Values: map[string]float64{"ok": succeeded(r)}}
 	}
 	return colMedian(out, "ok")
+}
+
+// classesIn lists the error classes counted in rows.
+func classesIn(rows []record.Row) []driver.ErrorClass {
+	var out []driver.ErrorClass
+	for c := driver.ClassNone + 1; c < driver.NumClasses; c++ {
+		if total(rows, record.ErrorsOf(c)) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }

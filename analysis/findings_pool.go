@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/record"
 )
 
@@ -84,6 +85,7 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 	svc, blk := colMedian(pinned, record.ServiceP50), colMedian(pinned, record.BlockedP50)
 	hold := svc - blk
 	f := &Finding{ID: "pool-starvation", Severity: SevCritical,
+		explains:  []driver.ErrorClass{driver.ClassAcquireTimeout},
 		Statement: fmt.Sprintf("The pool of %.0f connections is too small for the load", maxOpen),
 		Evidence: fmt.Sprintf("%s: pool_in_use at max_open=%.0f in %d of %d seconds (%s), %.0f waits for a connection, "+
 			"median blocked %.1f ms of %.1f ms service, %.0f iterations dropped for pool starvation",

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/record"
 )
 
@@ -28,7 +29,18 @@ func checkIdleDeaths(d *diag) *Finding {
 		return nil
 	}
 	for _, w := range d.windows {
-		checks, errs := total(w.rows, record.BadConnChecks), total(w.rows, "errors_bad_connection")
+		// Only a connection that can have sat idle that long can have died
+		// of it: a dead connection in the first seconds of a run against
+		// a server with an 8-hour wait_timeout died of something else (a
+		// crash, a restart), which checkFailingTarget reports.
+		var hit []record.Row
+		for _, r := range w.rows {
+			dead := val(r, record.BadConnChecks) > 0 || val(r, record.ErrorsOf(driver.ClassBadConnection)) > 0
+			if dead && d.couldIdle(w, r) >= limit*9/10 {
+				hit = append(hit, r)
+			}
+		}
+		checks, errs := total(hit, record.BadConnChecks), total(hit, record.ErrorsOf(driver.ClassBadConnection))
 		if checks+errs == 0 {
 			continue
 		}
@@ -41,12 +53,6 @@ func checkIdleDeaths(d *diag) *Finding {
 		if rec >= 10*time.Second {
 			rec = rec.Truncate(time.Second)
 		}
-		var hit []record.Row
-		for _, r := range w.rows {
-			if val(r, record.BadConnChecks) > 0 || val(r, "errors_bad_connection") > 0 {
-				hit = append(hit, r)
-			}
-		}
 		ev := fmt.Sprintf("%s: %s, conn_max_idle_time=%s, conn_max_lifetime=%s; %.0f dead connections found by the driver, %.0f bad_connection errors (%s)",
 			w.where(), what, unsetDur(idle), unsetDur(life), checks, errs, span(hit))
 		if resets := total(w.rows, record.LinkResets) + total(w.rows, record.LinkDrops) + d.preludeLinkResets(w); resets > 0 {
@@ -55,9 +61,27 @@ func checkIdleDeaths(d *diag) *Finding {
 		return &Finding{ID: "idle-connection-deaths", Severity: sev,
 			Statement:      "The pool keeps idle connections longer than " + what + " allows, and some of them died",
 			Evidence:       ev,
-			Recommendation: fmt.Sprintf("set conn_max_idle_time to %s (below %s)", rec, what)}
+			Recommendation: fmt.Sprintf("set conn_max_idle_time to %s (below %s)", rec, what),
+			explains:       []driver.ErrorClass{driver.ClassBadConnection}}
 	}
 	return nil
+}
+
+// couldIdle is the longest a connection of w's pool can have been idle by
+// the end of row r: each window opens a fresh pool, so no longer than its
+// prelude's pause and before step plus the window up to then.
+func (d *diag) couldIdle(w *window, r record.Row) time.Duration {
+	s := val(r, record.TEnd)
+	if math.IsNaN(s) {
+		s = val(r, record.TStart) + rowSeconds([]record.Row{r})
+	}
+	idle := time.Duration(s * float64(time.Second))
+	for _, wi := range d.rec.Info.Windows {
+		if wi.Variant == w.variant && wi.Rep == w.rep {
+			idle += wi.Prelude.Idle.D() + wi.Prelude.Before.D()
+		}
+	}
+	return idle
 }
 
 // idleLimit is the shortest idle time that kills a connection: the
@@ -124,6 +148,7 @@ func checkHeadroom(d *diag) *Finding {
 		pools = fmt.Sprintf("max_open=%.0f × %.0f instances = %.0f", maxOpen, n, want)
 	}
 	f := &Finding{ID: "server-connection-headroom", Severity: sev,
+		explains:  []driver.ErrorClass{driver.ClassTooManyConnections},
 		Statement: "The pools can ask for about as many connections as the server allows",
 		Evidence: fmt.Sprintf("%s, max_connections=%.0f with %.0f already connected at start; %.0f too_many_connections errors, %.0f aborted connects",
 			pools, maxConn, base, refused, aborted)}
@@ -141,31 +166,85 @@ func checkHeadroom(d *diag) *Finding {
 }
 
 // checkThreadCache finds the server creating a thread for most new
-// connections: its thread cache is too small for the pool's churn.
+// connections when a cache could have served them. A thread cache only
+// holds the threads of connections that closed, so creations are misses
+// only beyond what no cache could have saved: a fresh server, or a pool
+// opening more connections than were ever closed before, must create
+// them whatever the cache size.
 func checkThreadCache(d *diag) *Finding {
+	cache, ok := d.num("thread_cache_size")
+	if !ok {
+		return nil
+	}
+	// Threads the server freed before the run: none on the server
+	// poolload started; on a server that has been up, any number.
+	freed := math.Inf(1)
+	if d.target["server"] == "managed" {
+		freed = 0
+	}
 	for _, w := range d.windows {
-		conns, created := total(w.rows, "connections"), total(w.rows, record.ThreadsCreated)
-		// Below ten connections a fresh server's empty cache explains it.
-		if conns < 10 || created < 0.5*conns {
-			continue
-		}
+		conns, created := total(w.rows, record.Connections), total(w.rows, record.ThreadsCreated)
 		peak := 0.0
 		for _, r := range w.rows {
 			peak = math.Max(peak, val(r, record.ThreadsConnected))
 		}
-		// A cache that can hold every connected thread is only cold (a
-		// fresh server starts empty); it misses for good only when smaller.
-		cache, ok := d.num("thread_cache_size")
-		if !ok || cache >= peak {
+		// Connections closed inside the window free threads too (a
+		// conn_max_lifetime churning the pool).
+		// The level before the window is the first sample's less the
+		// connections opened in its interval.
+		before := firstVal(w.rows, record.ThreadsConnected) - firstVal(w.rows, record.Connections)
+		closedWithin := math.Max(0, conns-(lastVal(w.rows, record.ThreadsConnected)-before))
+		unavoidable := math.Max(0, conns-freed-closedWithin)
+		freed += d.poolSize(w) + closedWithin // the pool closes at the window's end
+		// Below ten connections a cold cache explains it; a cache that can
+		// hold every connected thread only misses while it fills.
+		if conns < 10 || created-unavoidable < 0.5*conns || cache >= peak {
 			continue
 		}
 		return &Finding{ID: "thread-cache-misses", Severity: SevInfo,
 			Statement: "The server created a new thread for most new connections",
-			Evidence: fmt.Sprintf("%s: %.0f threads created for %.0f connections (%s), thread_cache_size=%.0f",
+			Evidence: fmt.Sprintf("%s: %.0f threads created for %.0f connections (%s), thread_cache_size=%.0f, after earlier connections had closed",
 				w.where(), created, conns, span(w.rows), cache),
 			Recommendation: fmt.Sprintf("set thread_cache_size to at least %.0f (peak Threads_connected), or keep connections open longer", peak)}
 	}
 	return nil
+}
+
+// poolSize is how many connections w's pool held at most: the pool's own
+// gauge, else the server's connected threads above the run's baseline.
+func (d *diag) poolSize(w *window) float64 {
+	peak := 0.0
+	for _, r := range w.rows {
+		peak = math.Max(peak, val(r, record.PoolOpen))
+	}
+	if peak > 0 {
+		return peak
+	}
+	base, _ := d.num("baseline_threads_connected")
+	for _, r := range w.rows {
+		peak = math.Max(peak, val(r, record.ThreadsConnected)-base)
+	}
+	return peak
+}
+
+// firstVal and lastVal are a column's first and last known values in rows
+// (0 when none is known).
+func firstVal(rows []record.Row, col string) float64 {
+	for _, r := range rows {
+		if v := val(r, col); !math.IsNaN(v) {
+			return v
+		}
+	}
+	return 0
+}
+
+func lastVal(rows []record.Row, col string) float64 {
+	for i := len(rows) - 1; i >= 0; i-- {
+		if v := val(rows[i], col); !math.IsNaN(v) {
+			return v
+		}
+	}
+	return 0
 }
 
 // preludeLinkResets is how many connections the link killed in w's

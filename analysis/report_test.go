@@ -50,7 +50,7 @@ func TestMarkdownReport(t *testing.T) {
 		"| latency p99 | 2.00ms | 2.00ms | 1.00 | [0, 0] | not significant |",
 		"**time to steady state** (cold): 0s",
 		"| ✗ | latency | `p(99) < 1ms` | p(99)=2.00ms |",
-		"## Findings\n\n_No problem found. Checked: generator saturation",
+		"## Findings\n\n_No problem found. Checked: how the run ended, generator saturation",
 		"![latency over time](plots/latency_over_time.png)",
 	} {
 		if !strings.Contains(md, want) {

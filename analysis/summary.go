@@ -13,6 +13,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/record"
 )
 
@@ -92,6 +93,8 @@ type Finding struct {
 	Statement      string `json:"statement"`
 	Evidence       string `json:"evidence"`
 	Recommendation string `json:"recommendation,omitempty"`
+	// explains lists the error classes the finding accounts for.
+	explains []driver.ErrorClass
 }
 
 // Summarize computes the summary of a record, with the comparison of its

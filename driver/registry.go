@@ -29,6 +29,13 @@ type Target interface {
 	Close() error
 }
 
+// Warner is a Target that has something to tell the user before the run
+// starts: a server that did not take a setting as given, leftovers it
+// cleaned up. Each warning is one line.
+type Warner interface {
+	Warnings() []string
+}
+
 // Linker is a Target whose connections a network link can sit on.
 type Linker interface {
 	// Upstream is the host:port the drivers' connections go to.

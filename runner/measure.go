@@ -61,6 +61,13 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 		info.Status, info.Error = record.StatusFailed, werr.Error()
 		return werr
 	}
+	// Measuring on against a dead target only repeats the same error: the
+	// run ends, failed, with the record of what was measured.
+	if complete {
+		if err := it.end.downError(info.Examples); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -74,6 +81,7 @@ type intervals struct {
 	every time.Duration
 	last  time.Duration
 	total collector.Counts
+	end   lastInterval // the last whole interval, to judge the target by
 	out   *intervalWriter
 }
 
@@ -113,6 +121,7 @@ func (it *intervals) flush(ctx context.Context, now time.Duration) {
 // and counters are in, before it is written.
 func (it *intervals) collected(iv *collector.Interval) {
 	it.total.Add(&iv.Counts)
+	it.end.keep(iv, it.every)
 	if it.r.Progress != nil {
 		it.r.Progress(Progress{Variant: it.p.Variant.Name, Rep: it.p.Rep, Interval: iv, Window: it.w})
 	}

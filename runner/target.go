@@ -26,7 +26,9 @@ type Prepared struct {
 	// Network is the emulated link's conditions, resolved (presets and
 	// directions filled in), for run.json; nil without a link.
 	Network *network.Conditions
-	undo    []func() error
+	// Warnings are what the target had to say before the run (driver.Warner).
+	Warnings []string
+	undo     []func() error
 }
 
 // Release undoes the preparation in reverse order (stops the service, runs
@@ -64,6 +66,9 @@ func OpenTarget(ctx context.Context, s *scenario.Scenario) (*Prepared, error) {
 		return nil
 	})
 	p.Opener = tg
+	if w, ok := tg.(driver.Warner); ok {
+		p.Warnings = w.Warnings()
+	}
 	if s.Target.Network != nil {
 		err = linkTarget(ctx, s, p, tg)
 	}

@@ -86,6 +86,9 @@ func runAction(c *cli.Context) error {
 		}
 		return &exitError{code: exitFailed, err: err}
 	}
+	for _, msg := range tgt.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: %s\n", msg)
+	}
 	stdout := c.App.Writer
 	fmt.Fprintf(stdout, "poolload %s: %s → %s\n", version, s.Name, w.Dir())
 	r := &runner.Runner{Scenario: s, Target: tgt, Out: w,

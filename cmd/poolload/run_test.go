@@ -144,3 +144,25 @@ load: {executor: constant-arrival-rate, rate: 20, duration: 500ms, pre_allocated
 		t.Errorf("run.json teardown_error %q: want the failed DROP", rec.Info.TeardownError)
 	}
 }
+
+// MariaDB raises max_connections to at least 10: a scenario asking for 5
+// is told what the server took, before the run.
+func TestServerVarsAdjustedAreSaid(t *testing.T) {
+	file := writeFile(t, "adjusted.yaml", `name: adjusted
+target:
+  driver: mysql
+  mysql:
+    server: managed
+    server_vars: {max_connections: "5"}
+    max_open: 2
+    operations: [{sql: SELECT 1}]
+load: {executor: constant-arrival-rate, rate: 20, duration: 500ms, pre_allocated_vus: 2}
+`)
+	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", t.TempDir(), file)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if want := "poolload: warning: target.mysql.server_vars.max_connections: asked 5, the managed server took 10"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	pdriver "github.com/poolload/poolload/driver"
@@ -60,6 +63,26 @@ func (r run) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), TeardownTimeout)
 	defer cancel()
 	return errors.Join(r.Teardown(ctx), r.Target.Close())
+}
+
+// Warnings says what the managed server did not take as given (MariaDB
+// raises max_connections to at least 10) and which directories of killed
+// runs its start removed.
+func (r run) Warnings() []string {
+	s := r.Managed()
+	if s == nil {
+		return nil
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(s.Adjusted)) {
+		asked, got, _ := strings.Cut(s.Adjusted[k], " → ")
+		out = append(out, fmt.Sprintf("target.mysql.server_vars.%s: asked %s, the managed server took %s", k, asked, got))
+	}
+	if n := len(s.Removed); n > 0 {
+		out = append(out, fmt.Sprintf("removed %d data director%s of managed servers left by a poolload that was killed (%s)",
+			n, map[bool]string{true: "y", false: "ies"}[n == 1], strings.Join(s.Removed, ", ")))
+	}
+	return out
 }
 
 // Upstream is the server's host:port.
