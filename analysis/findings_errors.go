@@ -20,16 +20,12 @@ const errorShareCritical = 0.01
 // that it failed. It is never "no problem found".
 func checkRunEnded(d *diag) *Finding {
 	info := &d.rec.Info
-	var measured, skipped int
+	n := map[string]int{}
 	for _, w := range info.Windows {
-		switch w.Status {
-		case record.StatusSkipped:
-			skipped++
-		default:
-			measured++
-		}
+		n[w.Status]++
 	}
-	ev := fmt.Sprintf("status %s; %d of %d windows measured, %d not started", info.Status, measured, len(info.Windows), skipped)
+	ev := fmt.Sprintf("status %s; windows: %d complete, %d failed, %d interrupted, %d not started", info.Status,
+		n[record.StatusComplete], n[record.StatusFailed], n[record.StatusInterrupted], n[record.StatusSkipped])
 	switch info.Status {
 	case record.StatusFailed:
 		return &Finding{ID: "run-failed", Severity: SevCritical,

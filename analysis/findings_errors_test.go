@@ -73,7 +73,7 @@ func TestDiagnoseFailedRun(t *testing.T) {
 	fs := Diagnose(rec, nil)
 	f := findingByID(fs, "run-failed")
 	if f == nil || f.Severity != SevCritical || !strings.Contains(f.Statement, "connection refused") ||
-		!strings.Contains(f.Evidence, "1 of 2 windows measured, 1 not started") {
+		!strings.Contains(f.Evidence, "windows: 0 complete, 1 failed, 0 interrupted, 1 not started") {
 		t.Fatalf("want a critical run-failed finding, got %+v", fs)
 	}
 	var out bytes.Buffer
