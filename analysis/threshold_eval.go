@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
@@ -119,13 +118,13 @@ func measureCounter(r *record.Record, t *threshold.Threshold) (float64, string, 
 		tot.Dropped += w.Totals.Dropped
 		tot.Errors += w.Totals.Errors
 		tot.Interrupted += w.Totals.Interrupted
-		secs += time.Duration(w.Length).Seconds()
+		secs += w.Scheduled().Seconds()
 	}
 	var count, denom float64
 	what := "iterations"
 	switch t.Metric {
 	case threshold.CounterIterations:
-		count, denom, what = float64(tot.Iterations), secs, "s"
+		count, denom, what = float64(tot.Started()), secs, "s"
 	case threshold.CounterDropped:
 		count, denom, what = float64(tot.Dropped), float64(tot.Iterations+tot.Interrupted+tot.Dropped), "scheduled"
 	case threshold.CounterErrors:

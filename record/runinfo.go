@@ -88,6 +88,26 @@ type WindowInfo struct {
 	Examples map[string]string `json:"error_examples,omitempty"`
 }
 
+// Scheduled is how long the window's schedule ran: its planned duration
+// (planned iterations over the offered rate), or the measured length when
+// the window was cut short. Rates divide by it, not by the measured
+// length, which adds the drain after the last scheduled start.
+func (w *WindowInfo) Scheduled() time.Duration {
+	length := time.Duration(w.Length)
+	if w.Offered <= 0 || w.Planned <= 0 {
+		return length
+	}
+	d := time.Duration(float64(w.Planned) / w.Offered * float64(time.Second))
+	if w.Status != StatusComplete && length < d {
+		return length
+	}
+	return d
+}
+
+// Started is how many iterations the window started: those that ended,
+// and those the end of the run interrupted.
+func (t *Totals) Started() int64 { return t.Iterations + t.Interrupted }
+
 // Prelude is what happened before t0.
 type Prelude struct {
 	Prewarmed int            `json:"prewarmed,omitempty"`

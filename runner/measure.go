@@ -28,7 +28,7 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	info.Planned = sched.Total()
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
 	info.Status = record.StatusRunning
-	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D()}
+	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D(), until: sched.Duration()}
 	it.out = startWriter(r.Out, p, it.collected, r.abort)
 	// Sample once before t0 and throw it away: the drivers' delta gauges
 	// (connections opened, pool waits) then count from t0, not from the
@@ -79,6 +79,7 @@ type intervals struct {
 	w     *engine.Window
 	p     WindowPlan
 	every time.Duration
+	until time.Duration // the schedule's end: after it, only the drain
 	last  time.Duration
 	total collector.Counts
 	end   lastInterval // the last whole interval, to judge the target by
@@ -89,11 +90,22 @@ type intervals struct {
 // that came late (a starved machine) the ones it missed do not follow at
 // once, which would write intervals a few microseconds long: the next tick
 // is the first grid point at least half an interval after this one.
+//
+// A tick at or after the schedule's end waits up to half an interval for
+// the drain (the VUs still running) to end, so that a short drain joins
+// the last interval instead of becoming one of a few milliseconds, whose
+// handful of iterations would read as a rate of thousands per second.
 func (it *intervals) loop(ctx context.Context, stop <-chan struct{}) {
 	t := time.NewTimer(it.every)
 	defer t.Stop()
 	for {
 		next := (it.last+it.every/2)/it.every*it.every + it.every
+		switch {
+		case it.last >= it.until: // a long drain: one interval at a time
+			next = it.last + it.every
+		case next >= it.until:
+			next = it.until + it.every/2
+		}
 		t.Reset(next - it.w.Elapsed())
 		select {
 		case <-t.C:

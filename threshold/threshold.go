@@ -35,7 +35,7 @@ var thresholdCounters = []string{CounterIterations, CounterDropped, CounterError
 //	dropped_iterations  dropped / (iterations + interrupted + dropped)   share of scheduled starts that were dropped
 //	errors              errors / iterations                               share of finished iterations that failed
 //	interrupted         interrupted / (iterations + interrupted)         share of started iterations cut off
-//	iterations          iterations / measured seconds                     achieved rate, per second
+//	iterations          (iterations + interrupted) / scheduled seconds    achieved rate: starts per second of schedule, without the drain
 type Threshold struct {
 	Key        string  `json:"key"`
 	Expr       string  `json:"expression"`
