@@ -163,6 +163,19 @@ func TestSteadyStateAndPenalty(t *testing.T) {
 	}
 }
 
+// spiky is n seconds of 50 iterations at 20 ms, but for second at, where
+// 4 of them take 130 ms.
+func spiky(n, at int) []testrecord.Interval {
+	out := testrecord.Seconds(n, testrecord.Interval{N: 50, Latency: testrecord.Const(20 * ms)})
+	out[at].Latency = func(i int) time.Duration {
+		if i < 4 {
+			return 130 * ms
+		}
+		return 20 * ms
+	}
+	return out
+}
+
 func TestSteadyStateCases(t *testing.T) {
 	t.Parallel()
 	flat := func(secs int, d time.Duration) []testrecord.Interval {
@@ -185,9 +198,19 @@ func TestSteadyStateCases(t *testing.T) {
 		// the band is the 2 ms floor, not 50% of 2 ms.
 		{"never, above", testrecord.Seconds(5, uniform(50*ms, 100*ms, 100)), testrecord.Seconds(5, uniform(1*ms, 2*ms, 100)),
 			-1, "above", SteadyBandAbsMs, 36.75},
-		// Faster than warm throughout is outside the ± band too, and the
-		// signed penalty is negative: 3 × 50 × (2 − 20) ms = −2.7.
-		{"never, below", flat(3, 2*ms), flat(3, 20*ms), -1, "below", 10, -2.7},
+		// Faster than warm throughout is steady: the limit is one-sided.
+		{"faster than warm", flat(3, 2*ms), flat(3, 20*ms), 0, "", 10, 0},
+		// A target whose p99 swings from second to second anyway: warm has
+		// one second in ten with 4 slow iterations of 50 (p99 over the
+		// window 20 ms, over a rolling window holding that second 130 ms).
+		// Cold does the same two seconds later; measured against warm's
+		// p99 alone it would never settle.
+		{"as unsteady as warm", spiky(10, 7), spiky(10, 5), 0, "", 110, 0},
+		// Drops and errors in the first two seconds: the latency is warm's,
+		// but cold is not steady until it stops losing iterations; the
+		// 40 dropped and 10 failed are its penalty.
+		{"drops at the start", append(testrecord.Seconds(2, testrecord.Interval{N: 50, Latency: testrecord.Const(5 * ms), Dropped: 20, Errors: 5}),
+			flat(4, 5*ms)...), flat(6, 5*ms), 2, "", 2.5, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -325,5 +348,27 @@ func TestSummaryCarriesTheComparison(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The iterations a cold start dropped or failed are its penalty too.
+func TestSteadyStatePenaltyCountsLostIterations(t *testing.T) {
+	t.Parallel()
+	lossy := testrecord.Seconds(2, testrecord.Interval{N: 50, Latency: testrecord.Const(5 * ms), Dropped: 20, Errors: 5})
+	cold := append(lossy, testrecord.Seconds(4, testrecord.Interval{N: 50, Latency: testrecord.Const(5 * ms)})...)
+	warm := testrecord.Seconds(6, testrecord.Interval{N: 50, Latency: testrecord.Const(5 * ms)})
+	rec := open(t, testrecord.Record{Windows: []testrecord.Window{
+		{Variant: "cold", Rep: 1, Intervals: cold}, {Variant: "warm", Rep: 1, Intervals: warm}}})
+	st, err := SteadyState(rec, "cold", "warm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Dropped != 40 || st.Failed != 10 || st.Reps[0].Dropped != 40 {
+		t.Errorf("lost before steady state: %v dropped, %v failed; want 40 and 10", st.Dropped, st.Failed)
+	}
+	var b strings.Builder
+	st.WriteText(&b)
+	if !strings.Contains(b.String(), "0 iteration-s + 40 dropped, 10 failed") {
+		t.Errorf("text:\n%s", b.String())
 	}
 }

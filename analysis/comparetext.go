@@ -113,19 +113,32 @@ func reps(s Side) string {
 // WriteText prints the time to steady state and the cold-start penalty.
 func (s *Steady) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  time to steady state (%s): %s  per repetition: %s\n", s.Cold, s.SecondsText(), s.perRep(SteadyRep.Text))
-	fmt.Fprintf(w, "    rolling p99 over %d intervals within %s ± %s of the %s p99 (±%.0f%% or %.0fms, whichever is larger)\n",
-		SteadyWindow, Ms(s.WarmP99Ms), Ms(s.BandMs), s.Warm, SteadyBandRel*100, SteadyBandAbsMs)
-	fmt.Fprintf(w, "  cold-start penalty (%s): %.3g iteration-s  per repetition: %s\n", s.Cold, s.Penalty, s.perRep(func(r SteadyRep) string {
-		return fmt.Sprintf("%.3g", r.Penalty)
-	}))
-	fmt.Fprintf(w, "    extra latency over the %s mean of %s, summed over the iterations before steady state\n", s.Warm, Ms(s.WarmMeanMs))
+	fmt.Fprintf(w, "    %s\n", s.Rule())
+	fmt.Fprintf(w, "  cold-start penalty (%s): %s  per repetition: %s\n", s.Cold, penaltyText(s.Penalty, s.Dropped, s.Failed),
+		s.perRep(func(r SteadyRep) string { return penaltyText(r.Penalty, r.Dropped, r.Failed) }))
+	fmt.Fprintf(w, "    extra latency over the %s mean of %s, summed over the iterations before steady state, and the iterations lost there\n", s.Warm, Ms(s.WarmMeanMs))
 }
 
-// Text is the repetition's time to steady state, or "never" with where its
-// last rolling p99 ended.
+// Rule says what steady meant for this comparison.
+func (s *Steady) Rule() string {
+	return fmt.Sprintf("steady: the rolling p99 over %d intervals at most %s (the %s p99 %s + %.0f%% or %.0fms, or %s's own worst rolling p99 %s, whichever is higher), with no more drops and errors than %s",
+		SteadyWindow, Ms(s.LimitMs), s.Warm, Ms(s.WarmP99Ms), SteadyBandRel*100, SteadyBandAbsMs, s.Warm, Ms(s.WarmRollingMaxMs), s.Warm)
+}
+
+// penaltyText is a penalty with the iterations lost beside it.
+func penaltyText(pen, dropped, failed float64) string {
+	t := fmt.Sprintf("%.3g iteration-s", pen)
+	if dropped > 0 || failed > 0 {
+		t += fmt.Sprintf(" + %.0f dropped, %.0f failed", dropped, failed)
+	}
+	return t
+}
+
+// Text is the repetition's time to steady state, or "never" with how its
+// last rolling window ended.
 func (r SteadyRep) Text() string {
 	if r.Seconds == nil && r.Ended != "" {
-		return "never (" + map[string]string{"above": "ended above the band", "below": "ended below the band, faster than warm",
+		return "never (" + map[string]string{"above": "ended above the limit", "failing": "ended dropping or failing more than warm",
 			"empty": "nothing finished at the end"}[r.Ended] + ")"
 	}
 	return secondsText(r.Seconds)

@@ -3,7 +3,6 @@ package analysis
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/poolload/poolload/collector"
@@ -106,15 +105,22 @@ func writeComparisonMD(b *bytes.Buffer, c *Comparison) {
 	}
 	b.WriteString("\n")
 	if st := c.Steady; st != nil {
-		fmt.Fprintf(b, "- **time to steady state** (%s): %s; per repetition %s. Steady means the rolling p99 over %d "+
-			"intervals stays within %s ± %s of the %s p99 (±%.0f%% or %.0f ms, whichever is larger).\n",
-			mdText(st.Cold), st.SecondsText(), st.perRep(SteadyRep.Text),
-			SteadyWindow, Ms(st.WarmP99Ms), Ms(st.BandMs), mdText(st.Warm), SteadyBandRel*100, SteadyBandAbsMs)
-		fmt.Fprintf(b, "- **cold-start penalty** (%s): %.3g iteration-s; per repetition %s. The extra latency over the "+
-			"%s mean of %s, summed over the iterations before steady state.\n\n", mdText(st.Cold), st.Penalty,
-			st.perRep(func(r SteadyRep) string { return strconv.FormatFloat(r.Penalty, 'g', 3, 64) }),
+		fmt.Fprintf(b, "- **time to steady state** (%s): %s; per repetition %s. %s.\n",
+			mdText(st.Cold), st.SecondsText(), st.perRep(SteadyRep.Text), mdText(upperFirst(st.Rule())))
+		fmt.Fprintf(b, "- **cold-start penalty** (%s): %s; per repetition %s. The extra latency over the "+
+			"%s mean of %s, summed over the iterations before steady state, and the iterations lost there.\n\n", mdText(st.Cold),
+			penaltyText(st.Penalty, st.Dropped, st.Failed),
+			st.perRep(func(r SteadyRep) string { return penaltyText(r.Penalty, r.Dropped, r.Failed) }),
 			mdText(st.Warm), Ms(st.WarmMeanMs))
 	}
+}
+
+// upperFirst capitalises the first letter of an ASCII sentence.
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
 
 func perRep(r *CompareRow, vs []float64) string {
