@@ -56,7 +56,8 @@ func TestDatabaseGauges(t *testing.T) {
 	cfg := Config{BaseURL: s.URL, Requests: one("/"), Database: &Database{DSN: dsn, User: user}}
 	d := open(t, cfg)
 	want := "db_threads_connected,db_threads_running,db_threads_created,db_connections,db_aborted_connects," +
-		"db_aborted_clients,db_max_used_connections,db_questions,db_user_threads"
+		"db_aborted_clients,db_max_used_connections,db_questions,db_user_threads," +
+		"http_conns_opened,http_conns_opened_by_pool,http_conns_opened_by_pool_ms"
 	if got := strings.Join(d.GaugeNames(), ","); got != want || strings.Join(cfg.GaugeNames(), ",") != want {
 		t.Fatalf("GaugeNames = %s, want %s", got, want)
 	}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ type Driver struct {
 	reqs   []request
 	cum    []int // cumulative weights, for the weighted pick
 	states sync.Pool
+	conns  conns // the load's own connections to the service
 
 	scrape *scraper // nil without pool_metrics
 	db     *dbWatch // nil without database
@@ -64,14 +66,14 @@ func openDriver(ctx context.Context, cfg Config) (*Driver, error) {
 	if err := d.openSamplers(ctx); err != nil {
 		return nil, err
 	}
-	d.tr = newTransport(&cfg)
+	d.tr = newTransport(&cfg, &d.conns)
 	d.client = &nethttp.Client{
 		Transport: d.tr,
 		Timeout:   cfg.timeout(),
 		// A load tool measures the response it got, not a chain of them.
 		CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error { return nethttp.ErrUseLastResponse },
 	}
-	d.states.New = func() any { return newState() }
+	d.states.New = func() any { return newState(&d.conns) }
 	return d, nil
 }
 
@@ -135,30 +137,25 @@ func (d *Driver) openSamplers(ctx context.Context) error {
 	return nil
 }
 
-func newTransport(cfg *Config) *nethttp.Transport {
-	dialer := &net.Dialer{Timeout: driver.DefaultConnectTimeout}
-	dial := dialer.DialContext
-	if addr := cfg.DialAddr; addr != "" {
-		// Only where to connect changes: the URL, Host header and TLS
-		// server name stay those of base_url.
-		dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, network, addr)
-		}
-	}
+// newTransport builds the load's Transport over a dialer that times each
+// connection's setup on the connection and counts it in cs.
+func newTransport(cfg *Config, cs *conns) *nethttp.Transport {
 	idle := cfg.MaxConns
 	if idle == 0 {
 		// The library default of 2 idle per host would silently close
 		// most connections of a busy run and turn reuse into churn.
 		idle = 1 << 16
 	}
-	return &nethttp.Transport{
-		DialContext:         dial,
+	tr := &nethttp.Transport{
 		DisableKeepAlives:   cfg.NoReuse,
 		MaxConnsPerHost:     cfg.MaxConns,
 		MaxIdleConns:        0, // no global cap; the per-host one applies
 		MaxIdleConnsPerHost: idle,
 		TLSHandshakeTimeout: driver.DefaultConnectTimeout,
 	}
+	dl := &dialer{addr: cfg.DialAddr, cs: cs, tlsConfig: func() *tls.Config { return tr.TLSClientConfig }}
+	tr.DialContext, tr.DialTLSContext = dl.dial, dl.dialTLS
+	return tr
 }
 
 // Close drops the idle connections (in-flight requests end on their own)
@@ -186,7 +183,6 @@ func (d *Driver) pick() *request {
 // Iterate sends one request and fills t with k6-style timings.
 func (d *Driver) Iterate(ctx context.Context, t *driver.Trace) {
 	st := d.states.Get().(*state)
-	defer d.states.Put(st)
 	r := d.pick()
 	st.buf = r.path.Append(append(st.buf[:0], d.base...), t)
 	var body io.Reader
@@ -196,6 +192,7 @@ func (d *Driver) Iterate(ctx context.Context, t *driver.Trace) {
 	req, err := nethttp.NewRequestWithContext(st.bind(ctx, t), r.method, string(st.buf), body)
 	if err != nil {
 		st.t.Store(nil)
+		d.states.Put(st)
 		t.Fail(driver.ClassOther, fmt.Errorf("http: build request: %w", err))
 		return
 	}
@@ -203,6 +200,8 @@ func (d *Driver) Iterate(ctx context.Context, t *driver.Trace) {
 	t.SetPhase(driver.PhaseBlocked)
 	resp, err := d.client.Do(req)
 	if err != nil {
+		// st is not recycled: this request's write or read may still
+		// call its hooks, which must not land in another iteration.
 		st.fill(t, now())
 		t.Fail(classify(ctx, err), err)
 		return
@@ -211,6 +210,9 @@ func (d *Driver) Iterate(ctx context.Context, t *driver.Trace) {
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	st.fill(t, now())
+	if st.settled() {
+		d.states.Put(st)
+	}
 	switch {
 	case err != nil:
 		t.Fail(classify(ctx, err), fmt.Errorf("http: read body: %w", err))

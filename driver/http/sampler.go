@@ -13,8 +13,8 @@ import (
 
 // GaugeNames lists the gauges the driver samples, so that the runner can
 // name the record's columns before the first Open: svc_pool_* with
-// pool_metrics, then db_* with database. Without either it is empty, and
-// the record has no gauge columns.
+// pool_metrics, then db_* with database, then the load's own connections
+// (http_conns_*).
 func (c Config) GaugeNames() []string {
 	var names []string
 	if c.PoolMetrics != nil {
@@ -23,7 +23,7 @@ func (c Config) GaugeNames() []string {
 	if c.Database != nil {
 		names = append(names, c.Database.gaugeNames()...)
 	}
-	return names
+	return append(names, connGauges[:]...)
 }
 
 // GaugeNames implements driver.Sampler.
@@ -44,8 +44,10 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 		svc, rest = rest[:n], rest[n:]
 	}
 	if d.db != nil {
-		db = rest[:min(len(d.cfg.Database.gaugeNames()), len(rest))]
+		n := min(len(d.cfg.Database.gaugeNames()), len(rest))
+		db, rest = rest[:n], rest[n:]
 	}
+	d.conns.sample(rest)
 	var wg sync.WaitGroup
 	if d.scrape != nil {
 		wg.Go(func() { d.scrape.sample(ctx, svc) })

@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"crypto/tls"
 	"net/http/httptrace"
 	"sync/atomic"
 	"time"
@@ -17,45 +16,65 @@ func now() int64 { return int64(time.Since(epoch)) + 1 } // never 0: 0 means "di
 
 // state is one in-flight request's scratch: the httptrace hooks, built once
 // and recycled through a sync.Pool, so an iteration allocates no closures.
-// The stamps are atomics because the Transport calls some hooks (connect,
-// TLS) from its dial goroutine, which may outlive the request.
+// Connection setup is not timed here but on the connection (setupConn):
+// the Transport dials apart from the request, and a dial's hooks would fire
+// into whichever request started it, even after that one ended. The hooks
+// left fire in the request's own goroutine (GetConn, GotConn) or in the
+// connection's (wrote, first byte), which may outlive a failed request:
+// Iterate recycles a state only when no hook of its request can still
+// come (settled), so a late hook never lands in another iteration.
 type state struct {
 	ct  *httptrace.ClientTrace
+	cs  *conns // the driver's connection counters
 	t   atomic.Pointer[driver.Trace]
 	buf []byte // the URL being built
 
-	getConn, gotConn    atomic.Int64
-	dnsStart, dnsDone   atomic.Int64
-	connStart, connDone atomic.Int64
-	tlsStart, tlsDone   atomic.Int64
-	wrote, firstByte    atomic.Int64
-	reused              atomic.Bool
+	getConn, gotConn atomic.Int64
+	dns, dial, tls   atomic.Int64 // the setup charged at GotConn, ns
+	wrote, firstByte atomic.Int64
 }
 
-func newState() *state {
-	st := &state{buf: make([]byte, 0, 128)}
+func newState(cs *conns) *state {
+	st := &state{cs: cs, buf: make([]byte, 0, 128)}
 	st.ct = &httptrace.ClientTrace{
 		// A retried request calls GetConn again: keep the first, so blocked
 		// covers the whole wait.
 		GetConn: func(string) { st.getConn.CompareAndSwap(0, now()) },
 		GotConn: func(ci httptrace.GotConnInfo) {
-			st.gotConn.Store(now())
-			st.reused.Store(ci.Reused)
+			at := now()
+			st.gotConn.Store(at)
+			if sc := setupOf(ci.Conn); sc != nil {
+				st.claim(sc)
+			}
 			st.phase(driver.PhaseWaiting)
 		},
-		DNSStart:          func(httptrace.DNSStartInfo) { st.dnsStart.Store(now()) },
-		DNSDone:           func(httptrace.DNSDoneInfo) { st.dnsDone.Store(now()) },
-		ConnectStart:      func(string, string) { st.connStart.CompareAndSwap(0, now()) },
-		ConnectDone:       func(string, string, error) { st.connDone.Store(now()) },
-		TLSHandshakeStart: func() { st.tlsStart.Store(now()) },
-		TLSHandshakeDone:  func(tls.ConnectionState, error) { st.tlsDone.Store(now()) },
-		WroteRequest:      func(httptrace.WroteRequestInfo) { st.wrote.Store(now()) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { st.wrote.Store(now()) },
 		GotFirstResponseByte: func() {
 			st.firstByte.Store(now())
 			st.phase(driver.PhaseReceiving)
 		},
 	}
 	return st
+}
+
+// claim charges a connection's setup the first time a request gets it. The
+// request carries the part of the setup that lies inside its blocked
+// (from its GetConn on), split into its phases; a setup that ended before
+// the request asked for a connection is the pool's: no request waited for
+// it. A connection taken again is reuse, as k6 has it: connecting 0.
+func (st *state) claim(sc *setupConn) {
+	from := st.getConn.Load()
+	if sc.end <= from {
+		st.cs.toPool(sc)
+		return
+	}
+	if !sc.charged.CompareAndSwap(false, true) {
+		return
+	}
+	from = max(from, sc.start)
+	st.dns.Store(int64(span(from, sc.resolved)))
+	st.dial.Store(int64(span(max(from, sc.resolved), sc.dialed)))
+	st.tls.Store(int64(span(max(from, sc.dialed), sc.end)))
 }
 
 func (st *state) phase(p driver.Phase) {
@@ -66,11 +85,10 @@ func (st *state) phase(p driver.Phase) {
 
 // bind clears the stamps, attaches t and returns ctx carrying the hooks.
 func (st *state) bind(ctx context.Context, t *driver.Trace) context.Context {
-	for _, a := range [...]*atomic.Int64{&st.getConn, &st.gotConn, &st.dnsStart, &st.dnsDone,
-		&st.connStart, &st.connDone, &st.tlsStart, &st.tlsDone, &st.wrote, &st.firstByte} {
+	for _, a := range [...]*atomic.Int64{&st.getConn, &st.gotConn, &st.dns, &st.dial, &st.tls,
+		&st.wrote, &st.firstByte} {
 		a.Store(0)
 	}
-	st.reused.Store(false)
 	st.t.Store(t)
 	return httptrace.WithClientTrace(ctx, st.ct)
 }
@@ -80,14 +98,11 @@ func (st *state) bind(ctx context.Context, t *driver.Trace) context.Context {
 func (st *state) fill(t *driver.Trace, end int64) {
 	st.t.Store(nil)
 	t.Blocked = span(st.getConn.Load(), st.gotConn.Load())
-	if !st.reused.Load() {
-		// k6 forces connection setup to 0 on reuse; the parts add up to
-		// Connecting, as driver.Trace defines it.
-		t.DNS = span(st.dnsStart.Load(), st.dnsDone.Load())
-		t.Dial = span(st.connStart.Load(), st.connDone.Load())
-		t.Handshake = span(st.tlsStart.Load(), st.tlsDone.Load())
-		t.Connecting = t.DNS + t.Dial + t.Handshake
-	}
+	// The parts add up to Connecting, as driver.Trace defines it.
+	t.DNS = time.Duration(st.dns.Load())
+	t.Dial = time.Duration(st.dial.Load())
+	t.Handshake = time.Duration(st.tls.Load())
+	t.Connecting = t.DNS + t.Dial + t.Handshake
 	wrote, first := st.wrote.Load(), st.firstByte.Load()
 	t.Sending = span(st.gotConn.Load(), wrote)
 	if first == 0 {
@@ -98,6 +113,12 @@ func (st *state) fill(t *driver.Trace, end int64) {
 	t.Wait = span(wrote, first)
 	t.Receiving = span(first, end)
 }
+
+// settled says whether every hook of a request that got its response has
+// fired, so that the state may serve another iteration: the first byte
+// came before the response did, but the request may still be being
+// written when a server answers early.
+func (st *state) settled() bool { return st.wrote.Load() != 0 && st.firstByte.Load() != 0 }
 
 // span is b−a, or 0 if either stamp is missing.
 func span(a, b int64) time.Duration {

@@ -1,0 +1,72 @@
+package http
+
+import (
+	"net/http/httptrace"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/driver"
+)
+
+// A connection's setup goes to the first request that gets it, for the
+// part that lies inside that request's blocked, split into its phases; to
+// the pool when it ended before the request asked; and to nobody again.
+func TestClaimChargesTheSetupInsideBlocked(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		getConn        int64
+		dns, dial, tls time.Duration
+		byPool         int64
+	}{
+		{"asked before the dial", 50, 50, 50, 100, 0},
+		{"asked while connecting", 170, 0, 30, 100, 0},
+		{"asked during TLS", 250, 0, 0, 50, 0},
+		{"asked after the setup", 300, 0, 0, 0, 1},
+	} {
+		cs := &conns{}
+		sc := &setupConn{start: 100, resolved: 150, dialed: 200, end: 300}
+		cs.add(sc)
+		first, again := newState(cs), newState(cs)
+		for _, st := range []*state{first, again} {
+			st.getConn.Store(c.getConn)
+			st.claim(sc)
+		}
+		var tr, tr2 driver.Trace
+		first.fill(&tr, 400)
+		again.fill(&tr2, 400)
+		if tr.DNS != c.dns || tr.Dial != c.dial || tr.Handshake != c.tls || tr.Connecting != c.dns+c.dial+c.tls ||
+			cs.byPool.Load() != c.byPool || tr2.Connecting != 0 {
+			t.Errorf("%s: dns %v dial %v tls %v connecting %v, pool %d, taken again %v; want %v %v %v, pool %d, 0",
+				c.name, tr.DNS, tr.Dial, tr.Handshake, tr.Connecting, cs.byPool.Load(), tr2.Connecting, c.dns, c.dial, c.tls, c.byPool)
+		}
+		g := make([]float64, numConnGauges)
+		cs.sample(g)
+		if g[0] != 1 || g[1] != float64(c.byPool) {
+			t.Errorf("%s: gauges %v, want 1 opened, %d by the pool", c.name, g, c.byPool)
+		}
+	}
+}
+
+// The hooks, the charging and the fill allocate nothing: an iteration's
+// timings cost no garbage.
+func TestTimingAllocatesNothing(t *testing.T) {
+	cs := &conns{}
+	st := newState(cs)
+	tr := &driver.Trace{}
+	fresh := make([]setupConn, 200)
+	i := 0
+	n := testing.AllocsPerRun(100, func() {
+		sc := &fresh[i]
+		i++
+		sc.start, sc.resolved, sc.dialed, sc.end = now(), now(), now(), now()
+		st.t.Store(tr)
+		st.ct.GetConn("127.0.0.1:1")
+		st.ct.GotConn(httptrace.GotConnInfo{Conn: sc})
+		st.ct.WroteRequest(httptrace.WroteRequestInfo{})
+		st.ct.GotFirstResponseByte()
+		st.fill(tr, now())
+	})
+	if n != 0 {
+		t.Errorf("%.1f allocations per iteration's timing", n)
+	}
+}
