@@ -58,11 +58,22 @@ type Group struct {
 	// measured window(s) — for an HTTP target, the service's pool as its
 	// gauges show it; nil when there is no pool to count.
 	ConnsOpened *int64 `json:"conns_opened,omitempty"`
+	// ConnsOpenedByPool is the part of ConnsOpened that the pool opened
+	// with no iteration waiting in the call (database/sql's opener
+	// goroutine): in no iteration's connecting. Iterations with connecting
+	// > 0 and these add up to ConnsOpened. nil when not counted.
+	ConnsOpenedByPool *int64 `json:"conns_opened_by_pool,omitempty"`
 	// ServerConns is the number of connections the watched database
 	// server accepted during the window(s) (its Connections counter), for
 	// an HTTP target whose pool lives in the service; nil when no server
 	// was watched.
 	ServerConns *int64 `json:"server_conns,omitempty"`
+	// HTTPConnsOpened is the number of connections the load's HTTP client
+	// opened to the service, and HTTPConnsOpenedByPool those of them no
+	// request was waiting for when their setup ended: in no iteration's
+	// connecting. nil for other targets.
+	HTTPConnsOpened       *int64 `json:"http_conns_opened,omitempty"`
+	HTTPConnsOpenedByPool *int64 `json:"http_conns_opened_by_pool,omitempty"`
 }
 
 // Summary is summary.json.
@@ -153,6 +164,9 @@ func windowGroup(r *record.Record, w *record.WindowInfo) Group {
 		g.ConnsOpened = sumDelta(rows, record.SvcPoolOpened)
 	}
 	g.ServerConns = sumDelta(rows, record.DBConnections)
+	g.ConnsOpenedByPool = sumDelta(rows, record.ConnsOpenedByPool)
+	g.HTTPConnsOpened = sumDelta(rows, record.HTTPConnsOpened)
+	g.HTTPConnsOpenedByPool = sumDelta(rows, record.HTTPConnsOpenedByPool)
 	return g
 }
 
@@ -178,6 +192,9 @@ func addInto(v *Group, g *Group) {
 	v.Seconds += g.Seconds
 	v.ConnsOpened = addCount(v.ConnsOpened, g.ConnsOpened)
 	v.ServerConns = addCount(v.ServerConns, g.ServerConns)
+	v.ConnsOpenedByPool = addCount(v.ConnsOpenedByPool, g.ConnsOpenedByPool)
+	v.HTTPConnsOpened = addCount(v.HTTPConnsOpened, g.HTTPConnsOpened)
+	v.HTTPConnsOpenedByPool = addCount(v.HTTPConnsOpenedByPool, g.HTTPConnsOpenedByPool)
 	v.Offered += g.Offered
 	t := &v.Totals
 	t.Iterations += g.Totals.Iterations

@@ -61,8 +61,27 @@ func (s *Summary) WriteText(w io.Writer) {
 			return "-"
 		})
 	}
+	// Connections no iteration waited for are shown only when there are
+	// some: most runs have none, and a row of zeros says nothing.
+	some := func(get func(g *Group) *int64) bool {
+		for i := range s.Variants {
+			if n := get(&s.Variants[i]); n != nil && *n > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	byPool := func(g *Group) *int64 { return g.ConnsOpenedByPool }
+	httpByPool := func(g *Group) *int64 { return g.HTTPConnsOpenedByPool }
 	countRow("conns opened in window", func(g *Group) *int64 { return g.ConnsOpened })
+	if some(byPool) {
+		countRow("  of which by the pool", byPool)
+	}
 	countRow("server conns in window", func(g *Group) *int64 { return g.ServerConns })
+	if some(httpByPool) {
+		countRow("client conns opened", func(g *Group) *int64 { return g.HTTPConnsOpened })
+		countRow("  of which none waiting", httpByPool)
+	}
 	tw.Flush()
 
 	fmt.Fprintln(w)
