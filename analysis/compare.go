@@ -66,6 +66,8 @@ type Side struct {
 	Variant   string `json:"variant"`
 	Reps      []int  `json:"repetitions"`
 	Intervals int    `json:"intervals"` // summed over the repetitions
+	// ConnsSource says what counted the side's conns_opened (connsSources).
+	ConnsSource string `json:"conns_source,omitempty"`
 }
 
 // Label is "variant" or "run/variant".

@@ -25,9 +25,14 @@ type sideData struct {
 	reps []*repData
 }
 
-// loadSide gathers the measured windows of one variant of r.
+// loadSide gathers the measured windows of one variant of r. Connections
+// opened come from the record's best source (connsOf), the same on both
+// sides of a comparison within a record.
 func loadSide(r *record.Record, variant string) (*sideData, error) {
 	sd := &sideData{side: Side{Variant: variant}}
+	src, _ := connsOf(r.Rows)
+	conns := src.col
+	sd.side.ConnsSource = src.what
 	for _, w := range r.Info.Windows {
 		rows := r.Series(w.Variant, w.Rep)
 		if w.Variant != variant || w.Status == record.StatusSkipped || len(rows) == 0 {
@@ -39,7 +44,6 @@ func loadSide(r *record.Record, variant string) (*sideData, error) {
 			hs := padTo(r.Hists[record.Tag(variant, w.Rep, metric)], len(rows))
 			d.spec[m] = newSpectrum(mergeUnits(hs, units))
 		}
-		conns := connsColumn(rows)
 		for c, name := range compareCounters {
 			if name == record.ConnsOpened {
 				name = conns
@@ -58,18 +62,6 @@ func loadSide(r *record.Record, variant string) (*sideData, error) {
 		return nil, fmt.Errorf("variant %q has no measured window", variant)
 	}
 	return sd, nil
-}
-
-// connsColumn is the column that counts the pool's new connections:
-// poolload's own pool, or for an HTTP target the service's as its gauges
-// show it.
-func connsColumn(rows []record.Row) string {
-	for _, r := range rows {
-		if _, ok := r.Values[record.ConnsOpened]; ok {
-			return record.ConnsOpened
-		}
-	}
-	return record.SvcPoolOpened
 }
 
 // sumColumn adds up a time-series column per unit; absent cells count 0.

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -36,9 +37,21 @@ func (c *Comparison) WriteText(w io.Writer) {
 	case hidden > 1:
 		fmt.Fprintf(w, "  (%d rows that are 0 on both sides are not shown)\n", hidden)
 	}
+	if src := c.connsSource(); src != "" {
+		fmt.Fprintf(w, "  conns_opened counted by %s\n", src)
+	}
 	if c.Steady != nil {
 		c.Steady.WriteText(w)
 	}
+}
+
+// connsSource says what counted conns_opened on each side, once when
+// they agree.
+func (c *Comparison) connsSource() string {
+	if c.A.ConnsSource == c.B.ConnsSource {
+		return c.A.ConnsSource
+	}
+	return fmt.Sprintf("%s for A, %s for B", cmp.Or(c.A.ConnsSource, "nothing"), cmp.Or(c.B.ConnsSource, "nothing"))
 }
 
 // title names the sides: "A = cold (3 repetitions), B = warm (3

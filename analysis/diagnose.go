@@ -38,6 +38,7 @@ var checks = []check{
 	{"connection leak", checkLeak},
 	{"pool starvation", checkStarvation},
 	{"cold-start penalty", checkColdStart},
+	{"warm-up besides the pool", checkWarmUp},
 	{"too few VUs", checkVUs},
 	{"idle connection deaths", checkIdleDeaths},
 	{"server connection headroom", checkHeadroom},

@@ -296,3 +296,34 @@ func TestCheckServerLimit(t *testing.T) {
 		}
 	}
 }
+
+// A service loaded through HTTP with no pool gauges, its server watched:
+// the server's Connections counter says which slow seconds opened
+// connections. Slow seconds that opened some are the pool's cold start;
+// slow seconds that opened none are the process warming up.
+func TestDiagnoseColdStartFromTheServer(t *testing.T) {
+	tgt := map[string]string{}
+	warm := testrecord.Rows("warm", 0, 4, map[string]float64{"iterations": 400, "latency_p99_ms": 28, "db_connections": 0, "db_user_threads": 12})
+	for _, tc := range []struct {
+		name     string
+		first    map[string]float64
+		id, want string
+	}{
+		{"the pool opens", map[string]float64{"iterations": 400, "latency_p99_ms": 107, "db_connections": 11, "db_user_threads": 12},
+			"cold-start-penalty", "opened 11 connections (counted by the server's Connections counter)"},
+		{"the process warms up", map[string]float64{"iterations": 400, "latency_p99_ms": 107, "db_connections": 0, "db_user_threads": 12},
+			"cold-start-warm-up", "1 slow intervals early in the window (0–1 s) with no connection opened"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cold := append(testrecord.Rows("cold", 0, 1, tc.first),
+				testrecord.Rows("cold", 1, 3, map[string]float64{"iterations": 400, "latency_p99_ms": 27, "db_connections": 0, "db_user_threads": 12})...)
+			if tc.id == "cold-start-penalty" {
+				cold[0].Values["db_user_threads"] = 1
+			}
+			fs := Diagnose(testrecord.InMemory{Target: tgt, Rows: append(cold, warm...), Prewarmed: map[string]int{"warm": 12}}.Record(), nil)
+			if len(fs) != 1 || fs[0].ID != tc.id || !strings.Contains(fs[0].Evidence, tc.want) {
+				t.Fatalf("want one %s saying %q, got %+v", tc.id, tc.want, fs)
+			}
+		})
+	}
+}

@@ -8,59 +8,48 @@ import (
 )
 
 // checkColdStart compares a variant that started with an empty pool with
-// one that was pre-warmed. When the cold one is slower or drops more only
-// in the seconds it opened connections, and most of its blocked time was
-// connecting, the penalty is connection setup, and pre-warming as many
-// connections as the warm run used removes it.
+// one that was pre-warmed. The cold variant's slow seconds (latency p99
+// above the warm run's worst second by 20%, and by 1 ms at least) are
+// split by whether connections were opened in them (connsOf: poolload's
+// pool, the service's gauges, else the server's Connections counter).
+// Slow seconds that open connections are the pool's cold start, and
+// pre-warming as many connections as the warm run used removes it; slow
+// seconds early in the window that open none are something else warming
+// up (checkWarmUp), which pre-warming the pool will not fix.
 func checkColdStart(d *diag) *Finding {
-	cold, warm := d.coldWarm()
-	if cold == "" || warm == "" {
+	cs := d.coldStart()
+	if cs == nil || (len(cs.poolSlow) == 0 && (cs.extraDrops <= 0 || len(cs.opening) == 0)) {
 		return nil
 	}
-	var coldRows, opening, warmRows []record.Row
-	for _, w := range d.windows {
-		switch w.variant {
-		case cold:
-			coldRows = append(coldRows, w.rows...)
-			for _, r := range w.rows {
-				if opened(r) > 0 {
-					opening = append(opening, r)
-				}
-			}
-		case warm:
-			warmRows = append(warmRows, w.rows...)
-		}
+	rows := cs.poolSlow
+	if len(rows) == 0 {
+		rows = cs.opening // drops, not latency: the seconds that opened
 	}
-	if len(opening) == 0 || len(warmRows) == 0 {
-		return nil
-	}
-	// Against the warm run's worst second, not its median: one slow
-	// interval in the cold window is noise unless it beats every warm one.
-	worst, peak, warmP99 := 0.0, 0.0, 0.0
-	for _, r := range opening {
+	worst := 0.0
+	for _, r := range rows {
 		worst = math.Max(worst, val(r, record.LatencyP99))
 	}
-	for _, r := range warmRows {
-		peak = math.Max(peak, inUse(r))
-		warmP99 = math.Max(warmP99, val(r, record.LatencyP99))
-	}
-	extraLat := worst - warmP99
-	extraDrops := total(coldRows, "dropped") - total(warmRows, "dropped")
-	if !(extraLat >= 1 && extraLat > 0.2*warmP99) && extraDrops <= 0 {
-		return nil
-	}
 	sev := SevInfo
-	if extraDrops > 0 {
+	if cs.extraDrops > 0 {
 		sev = SevWarning // the cold start cost iterations, not just time
 	}
-	share := colMedian(opening, record.ConnectingP99) / colMedian(opening, record.BlockedP99)
 	f := &Finding{ID: "cold-start-penalty", Severity: sev,
-		Statement: fmt.Sprintf("%s is slower than %s while it opens connections: the cost is connection setup", cold, warm),
-		Evidence: fmt.Sprintf("%s opened %.0f connections in %d intervals (%s); latency p99 up to %.1f ms vs at most %.1f ms for %s; "+
-			"connecting is %.0f%% of the p99 blocked time there; %+.0f dropped iterations vs %s",
-			cold, sumOf(opening, opened), len(opening), span(opening), worst, warmP99, warm, 100*share, extraDrops, warm),
+		Statement: fmt.Sprintf("%s is slower than %s while it opens connections: the cost is connection setup", cs.cold, cs.warm),
+		Evidence: fmt.Sprintf("%s opened %.0f connections (counted by %s) in %d intervals (%s); latency p99 up to %.1f ms vs at most %.1f ms for %s; "+
+			"%+.0f dropped iterations vs %s",
+			cs.cold, sumOf(cs.opening, cs.src.opened), cs.src.what, len(cs.opening), span(cs.opening), worst, cs.warmP99, cs.warm,
+			cs.extraDrops, cs.warm),
 		Recommendation: fmt.Sprintf("pre-warm %.0f connections at start-up (the warm run's peak in use), e.g. prewarm: %.0f, "+
-			"or open them in the service before it reports ready", peak, peak)}
+			"or open them in the service before it reports ready", cs.peak, cs.peak)}
+	if cs.peak <= 0 {
+		f.Recommendation = "open the pool's connections before the service takes traffic (a minimum idle size, or a warm-up at start-up)"
+	}
+	if b := colMedian(cs.opening, record.BlockedP99); b > 0 {
+		f.Evidence += fmt.Sprintf("; connecting is %.0f%% of the p99 blocked time there", 100*colMedian(cs.opening, record.ConnectingP99)/b)
+	}
+	if u := userThreadsRise(cs.coldRows); u != "" {
+		f.Evidence += "; " + u
+	}
 	// Over an emulated link, a connection's cost is mostly its round trips:
 	// say so, as the same pool costs far less on loopback.
 	if link := d.rec.Info.Link(); len(link) > 0 {
@@ -69,13 +58,101 @@ func checkColdStart(d *diag) *Finding {
 	return f
 }
 
-// opened is the connections a row's pool opened: poolload's own, or the
-// service's as its gauges show them.
-func opened(r record.Row) float64 {
-	if v, ok := r.Values[record.ConnsOpened]; ok {
-		return v
+// checkWarmUp finds a cold start that is not the pool's: the cold
+// variant's slow seconds in the first half of its window opened no
+// connection, so the process (JIT compilation, caches, class loading,
+// lazy initialisation) or the server's caches were warming up.
+func checkWarmUp(d *diag) *Finding {
+	cs := d.coldStart()
+	if cs == nil || len(cs.quietSlow) == 0 {
+		return nil
 	}
-	return val(r, record.SvcPoolOpened)
+	worst := 0.0
+	for _, r := range cs.quietSlow {
+		worst = math.Max(worst, val(r, record.LatencyP99))
+	}
+	return &Finding{ID: "cold-start-warm-up", Severity: SevInfo,
+		Statement: fmt.Sprintf("%s is slower than %s at its start without opening connections: something besides the pool is warming up", cs.cold, cs.warm),
+		Evidence: fmt.Sprintf("%s: %d slow intervals early in the window (%s) with no connection opened (counted by %s); latency p99 up to %.1f ms vs at most %.1f ms for %s",
+			cs.cold, len(cs.quietSlow), span(cs.quietSlow), cs.src.what, worst, cs.warmP99, cs.warm),
+		Recommendation: "warm the process itself up before it takes traffic (representative requests at start-up, before it reports ready: JIT, caches, " +
+			"class loading), or keep instances running across deploys; pre-warming the pool will not remove this"}
+}
+
+// coldStart is the evidence both cold-start checks read.
+type coldStart struct {
+	cold, warm string
+	src        connsSource
+	coldRows   []record.Row
+	opening    []record.Row // cold intervals that opened connections
+	poolSlow   []record.Row // slow cold intervals that opened connections
+	quietSlow  []record.Row // slow cold intervals early in the window that opened none
+	warmP99    float64      // the warm run's worst interval p99
+	peak       float64      // the warm run's peak connections in use
+	extraDrops float64
+}
+
+// coldStart gathers the cold and warm variants' intervals, or nil when the
+// record has no such pair or does not count connections opened.
+func (d *diag) coldStart() *coldStart {
+	cold, warm := d.coldWarm()
+	src, ok := connsOf(d.rec.Rows)
+	if cold == "" || warm == "" || !ok {
+		return nil
+	}
+	cs := &coldStart{cold: cold, warm: warm, src: src}
+	var warmRows []record.Row
+	for _, w := range d.windows {
+		if w.variant == warm {
+			warmRows = append(warmRows, w.rows...)
+		}
+	}
+	if len(warmRows) == 0 {
+		return nil
+	}
+	// Against the warm run's worst second, not its median: one slow
+	// interval in the cold window is noise unless it beats every warm one.
+	for _, r := range warmRows {
+		cs.peak = math.Max(cs.peak, inUse(r))
+		cs.warmP99 = math.Max(cs.warmP99, val(r, record.LatencyP99))
+	}
+	slow := cs.warmP99 + math.Max(1, 0.2*cs.warmP99)
+	for _, w := range d.windows {
+		if w.variant != cold {
+			continue
+		}
+		cs.coldRows = append(cs.coldRows, w.rows...)
+		half := val(w.rows[len(w.rows)-1], record.TEnd) / 2
+		for _, r := range w.rows {
+			isSlow := val(r, record.LatencyP99) >= slow
+			switch n := src.opened(r); {
+			case n > 0:
+				cs.opening = append(cs.opening, r)
+				if isSlow {
+					cs.poolSlow = append(cs.poolSlow, r)
+				}
+			case n == 0 && isSlow && val(r, record.TStart) < half:
+				cs.quietSlow = append(cs.quietSlow, r)
+			}
+		}
+	}
+	cs.extraDrops = total(cs.coldRows, record.Dropped) - total(warmRows, record.Dropped)
+	return cs
+}
+
+// userThreadsRise says how the service user's connections on the server
+// rose over rows, or "" without that gauge.
+func userThreadsRise(rows []record.Row) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, r := range rows {
+		if v := val(r, record.DBUserThreads); !math.IsNaN(v) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if math.IsInf(lo, 1) || hi <= lo {
+		return ""
+	}
+	return fmt.Sprintf("the service user's connections on the server went from %.0f to %.0f", lo, hi)
 }
 
 // inUse is a row's connections in use, in poolload's pool or the service's.

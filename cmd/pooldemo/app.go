@@ -4,16 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
 )
 
 // seedRows is how many rows the table gets; /select picks one at random.
@@ -23,9 +25,10 @@ var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // app is the service: one pool, as in a typical service.
 type app struct {
-	o    options
-	db   *sql.DB
-	reqs atomic.Int64
+	o       options
+	db      *sql.DB
+	reqs    atomic.Int64
+	started time.Time
 
 	mu     sync.Mutex
 	leaked []*sql.Conn // kept only so close can release them at exit
@@ -35,13 +38,13 @@ func newApp(ctx context.Context, o options) (*app, error) {
 	if !tableName.MatchString(o.table) {
 		return nil, fmt.Errorf("--table %q is not a plain table name", o.table)
 	}
-	db, err := sql.Open("mysql", o.dsn)
+	db, err := openPool(o)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database pool: %w", err) // not the DSN: it may hold a password
 	}
 	db.SetMaxOpenConns(o.pool)
 	db.SetMaxIdleConns(o.pool) // not the default 2, which would cool the pool
-	a := &app{o: o, db: db}
+	a := &app{o: o, db: db, started: time.Now()}
 	if err := a.setup(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -53,6 +56,33 @@ func newApp(ctx context.Context, o options) (*app, error) {
 		}
 	}
 	return a, nil
+}
+
+// openPool opens the service's pool; with --connect-delay every new
+// connection first waits, as one to a database across a network does
+// (TCP, TLS and authentication round trips).
+func openPool(o options) (*sql.DB, error) {
+	if o.connDelay == 0 {
+		return sql.Open("mysql", o.dsn)
+	}
+	cfg, err := mysql.ParseDSN(o.dsn)
+	if err != nil {
+		return nil, errors.New("the --dsn does not parse") // the error may quote the password
+	}
+	var d net.Dialer
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		select {
+		case <-time.After(o.connDelay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	c, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 // setup creates and seeds the table if it is empty.
@@ -135,6 +165,7 @@ type querier interface {
 // data wraps a database endpoint: the leak, then the query, then the reply.
 func (a *app) data(h func(ctx context.Context, q querier) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		a.warmingUp()
 		q, err := a.maybeLeak(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -147,6 +178,18 @@ func (a *app) data(h func(ctx context.Context, q querier) (any, error)) http.Han
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(v)
+	}
+}
+
+// warmUpCost is what a request costs a process that is still warming up.
+const warmUpCost = 40 * time.Millisecond
+
+// warmingUp stands for a process's own cold start (a JIT compiling hot
+// paths, caches filling, classes loading): for --warm-up after start each
+// request takes warmUpCost longer, and the pool has nothing to do with it.
+func (a *app) warmingUp() {
+	if a.o.warmUp > 0 && time.Since(a.started) < a.o.warmUp {
+		time.Sleep(warmUpCost)
 	}
 }
 

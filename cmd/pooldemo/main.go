@@ -32,6 +32,8 @@ type options struct {
 	noKeepalive bool
 	log         bool
 	dropOnExit  bool
+	warmUp      time.Duration
+	connDelay   time.Duration
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
@@ -47,11 +49,16 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.BoolVar(&o.noKeepalive, "no-keepalive", false, "close the HTTP connection after every response")
 	fs.BoolVar(&o.log, "log", false, "log one line per request")
 	fs.BoolVar(&o.dropOnExit, "drop-table", false, "drop the table when the service stops (for tests and demos)")
+	fs.DurationVar(&o.warmUp, "warm-up", 0, "for this long after start, every request is 40 ms slower without touching the pool, as a JIT or cold caches make it (0: never)")
+	fs.DurationVar(&o.connDelay, "connect-delay", 0, "every new database connection waits this long before it dials, as a database across a network costs (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if o.pool < 1 {
 		return o, fmt.Errorf("--pool must be 1 or more, got %d", o.pool)
+	}
+	if o.warmUp < 0 || o.connDelay < 0 {
+		return o, fmt.Errorf("--warm-up and --connect-delay must be 0 or more")
 	}
 	if o.leakEvery < 0 {
 		return o, fmt.Errorf("--leak-every must be 0 or more, got %d", o.leakEvery)
