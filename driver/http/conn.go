@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -57,12 +58,28 @@ var connGauges = [...]string{record.HTTPConnsOpened, record.HTTPConnsOpenedByPoo
 const numConnGauges = len(connGauges)
 
 // add counts a connection whose setup is done. Under mu, so that a sample
-// sees it opened and swept, or neither.
+// sees it opened and swept, or neither. Before the list grows it drops the
+// connections requests have taken since, so that a long stretch without a
+// sample (a warm-up with no_reuse dials at the request rate) keeps no
+// closed connection alive.
 func (cs *conns) add(sc *setupConn) {
 	cs.mu.Lock()
+	defer cs.mu.Unlock()
 	cs.opened++
+	if len(cs.pending) == cap(cs.pending) {
+		kept := cs.pending[:0]
+		for _, p := range cs.pending {
+			if !p.charged.Load() {
+				kept = append(kept, p)
+			}
+		}
+		clear(cs.pending[len(kept):])
+		if len(kept) > cap(kept)/2 { // little to drop: grow, so that the next drop is as far off
+			kept = slices.Grow(kept, cap(kept))
+		}
+		cs.pending = kept
+	}
 	cs.pending = append(cs.pending, sc)
-	cs.mu.Unlock()
 }
 
 // sample sweeps, then fills dst (connGauges) with what happened since the

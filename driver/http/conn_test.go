@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http/httptrace"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,5 +69,26 @@ func TestTimingAllocatesNothing(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("%.1f allocations per iteration's timing", n)
+	}
+}
+
+// The list of connections awaiting a sample drops those requests took, so
+// that many dials without a sample keep no closed connection alive.
+func TestPendingDropsTakenConnections(t *testing.T) {
+	cs := &conns{}
+	idle := &setupConn{}
+	cs.add(idle) // never taken: stays until a sample charges it to the pool
+	for range 10000 {
+		sc := &setupConn{}
+		cs.add(sc)
+		sc.charged.Store(true) // taken by a request at once
+	}
+	if n := len(cs.pending); n > 64 || !slices.Contains(cs.pending, idle) {
+		t.Errorf("%d connections pending after 10000 taken at once; want a handful, the idle one among them", n)
+	}
+	g := make([]float64, numConnGauges)
+	cs.sample(g)
+	if g[0] != 10001 || g[1] != 1 || len(cs.pending) != 0 {
+		t.Errorf("gauges %v, %d pending; want 10001 opened, 1 by the pool, none pending", g, len(cs.pending))
 	}
 }
