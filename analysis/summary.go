@@ -44,12 +44,16 @@ func StatsOf(h *hdr.Histogram) Stats {
 
 // Group is the summary of one window, or of a variant over its windows.
 type Group struct {
-	Variant  string            `json:"variant"`
-	Rep      int               `json:"rep,omitempty"` // 0 for a variant over all repetitions
-	Windows  int               `json:"windows"`
-	Status   string            `json:"status,omitempty"`
-	Seconds  float64           `json:"seconds"`
-	Offered  float64           `json:"offered_rate"`
+	Variant string  `json:"variant"`
+	Rep     int     `json:"rep,omitempty"` // 0 for a variant over all repetitions
+	Windows int     `json:"windows"`
+	Status  string  `json:"status,omitempty"`
+	Seconds float64 `json:"seconds"`
+	// Scheduled is how long the schedule ran, without the drain after
+	// its last start; the rates divide by it.
+	Scheduled float64 `json:"scheduled_seconds"`
+	Offered   float64 `json:"offered_rate"`
+	// Rate is started iterations per scheduled second.
 	Rate     float64           `json:"achieved_rate"`
 	Totals   record.Totals     `json:"totals"`
 	Examples map[string]string `json:"error_examples,omitempty"`
@@ -131,8 +135,10 @@ func Summarize(r *record.Record) *Summary {
 	}
 	for _, name := range order {
 		v := byVariant[name]
-		if v.Seconds > 0 {
-			v.Rate = float64(v.Totals.Iterations) / v.Seconds
+		if v.Scheduled > 0 {
+			v.Rate = float64(v.Totals.Started()) / v.Scheduled
+		}
+		if v.Windows > 0 {
 			v.Offered /= float64(v.Windows)
 		}
 		v.Metrics = metricStats(r, name, 0)
@@ -153,10 +159,10 @@ func Summarize(r *record.Record) *Summary {
 
 func windowGroup(r *record.Record, w *record.WindowInfo) Group {
 	g := Group{Variant: w.Variant, Rep: w.Rep, Windows: 1, Status: w.Status,
-		Seconds: time.Duration(w.Length).Seconds(), Offered: w.Offered,
+		Seconds: time.Duration(w.Length).Seconds(), Scheduled: w.Scheduled().Seconds(), Offered: w.Offered,
 		Totals: w.Totals, Examples: w.Examples, Metrics: metricStats(r, w.Variant, w.Rep)}
-	if g.Seconds > 0 {
-		g.Rate = float64(w.Totals.Iterations) / g.Seconds
+	if g.Scheduled > 0 {
+		g.Rate = float64(w.Totals.Started()) / g.Scheduled
 	}
 	rows := r.Series(w.Variant, w.Rep)
 	g.ConnsOpened = sumDelta(rows, record.ConnsOpened)
@@ -190,6 +196,7 @@ func sumDelta(rows []record.Row, col string) *int64 {
 func addInto(v *Group, g *Group) {
 	v.Windows++
 	v.Seconds += g.Seconds
+	v.Scheduled += g.Scheduled
 	v.ConnsOpened = addCount(v.ConnsOpened, g.ConnsOpened)
 	v.ServerConns = addCount(v.ServerConns, g.ServerConns)
 	v.ConnsOpenedByPool = addCount(v.ConnsOpenedByPool, g.ConnsOpenedByPool)
