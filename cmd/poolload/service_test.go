@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/poolload/poolload/record"
 )
 
 var pooldemo struct {
@@ -69,8 +71,9 @@ load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vu
 	}
 }
 
-// A service that dies in the middle of the run leaves a valid record with
-// the refused connections counted.
+// A service that dies in the middle of the run and stays dead leaves a
+// valid record with the refused connections counted, and the run ends
+// failed (exit 1): the target stopped answering.
 func TestHTTPServiceDiesMidRun(t *testing.T) {
 	addr := freeAddr(t)
 	t.Setenv("POOLDEMO", pooldemoBinary(t))
@@ -84,10 +87,19 @@ target: {driver: http, http: {base_url: "http://%s", timeout: 1s, requests: [{pa
 load: {executor: constant-arrival-rate, rate: 50, duration: 3s, pre_allocated_vus: 10}
 output: {interval: 500ms}
 `, addr, table, addr))
-	rec := runRecord(t, file)
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+	if code != exitFailed || !strings.Contains(stderr, "the target stopped answering") {
+		t.Errorf("exit %d, want %d saying the target stopped answering\n%s\n%s", code, exitFailed, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	rec, err := record.Open(dirs[0])
+	if err != nil {
+		t.Fatalf("the record does not read back: %v", err)
+	}
 	tot := rec.Info.Windows[0].Totals
-	if tot.ErrorsBy["connect_refused"] == 0 || tot.Iterations-tot.Errors == 0 {
-		t.Errorf("totals %+v: want successes, then connect_refused errors", tot)
+	if tot.ErrorsBy["connect_refused"] == 0 || tot.Iterations-tot.Errors == 0 || rec.Info.Status != record.StatusFailed {
+		t.Errorf("status %s, totals %+v: want successes, then connect_refused errors, failed", rec.Info.Status, tot)
 	}
 }
 
