@@ -8,6 +8,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/redact"
 )
 
 // Counts are the counters of one interval (or of a whole window, summed).
@@ -164,7 +165,11 @@ func (r *Recorder) Record(t *driver.Trace, lag, service time.Duration) {
 	}
 	inflight.Add(-1)
 	if t.Class != driver.ClassNone && r.examples[t.Class].Load() == nil && t.Err != nil {
-		msg := t.Err.Error()
+		// The example goes to stdout, run.json and summary.json; a
+		// driver's error may quote a URL with its secrets (net/http's
+		// do). Redacting here, once per class and window, covers every
+		// driver and everything downstream.
+		msg := redact.Text(t.Err.Error())
 		r.examples[t.Class].CompareAndSwap(nil, &msg)
 	}
 }

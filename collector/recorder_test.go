@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -62,5 +63,19 @@ func TestDrainKeepsIterationsWhole(t *testing.T) {
 	check(&iv)
 	if total+iv.Counts.Iterations == 0 {
 		t.Fatal("nothing recorded")
+	}
+}
+
+// An error example is stored redacted: the first message of a class may
+// quote a URL with a password or a token, and examples are printed and
+// written to the record as they are.
+func TestExamplesAreRedacted(t *testing.T) {
+	rec := NewRecorder(1)
+	tr := driver.Trace{VU: 1}
+	tr.Fail(driver.ClassServerGone, errors.New(`Post "http://app:***@127.0.0.1:1/x?api_key=K3y&page=2": EOF`))
+	rec.Record(&tr, 0, time.Millisecond)
+	want := `Post "http://app:*****@127.0.0.1:1/x?api_key=*****&page=2": EOF`
+	if got := rec.Examples()["server_gone"]; got != want {
+		t.Errorf("example %q, want %q", got, want)
 	}
 }

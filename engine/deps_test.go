@@ -17,6 +17,7 @@ func TestImportsPointDown(t *testing.T) {
 		"../scenario":  {"poolload/analysis", "poolload/runner", "poolload/engine", "poolload/record", "poolload/driver/"},
 		"../network":   {"poolload/driver", "poolload/scenario", "poolload/record"},
 		"../units":     {"poolload/"},
+		"../redact":    {"poolload/"},
 		"../threshold": {"poolload/analysis", "poolload/scenario", "poolload/driver/"},
 		"../record":    {"poolload/analysis", "poolload/runner", "poolload/scenario", "poolload/driver/"},
 	} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/record"
+	"github.com/poolload/poolload/redact"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
@@ -71,7 +72,8 @@ func runCommand(ctx context.Context, command string) error {
 		err = fmt.Errorf("did not finish: %w", ctx.Err())
 	}
 	if err != nil && out.String() != "" {
-		return fmt.Errorf("%w; its last output:\n%s", err, out.String())
+		// The command's output may echo a URL, password and all.
+		return fmt.Errorf("%w; its last output:\n%s", err, redact.Text(out.String()))
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/poolload/poolload/redact"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
@@ -54,11 +55,11 @@ func probeOnce(ctx context.Context, p scenario.Probe, client *http.Client) error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {
-		return err
+		return redact.Error(err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return redact.Error(err) // net/http's error quotes the URL
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode >= 500 {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/poolload/poolload/redact"
 	"github.com/poolload/poolload/scenario"
 	"github.com/poolload/poolload/units"
 )
@@ -110,7 +111,8 @@ func (s *Service) startError(err error, timeout time.Duration) error {
 			err = fmt.Errorf("the service was not ready within %s: %w", units.Short(timeout), err)
 		}
 	}
-	if tail := s.out.String(); tail != "" {
+	// The service's output may echo a URL it was given, password and all.
+	if tail := redact.Text(s.out.String()); tail != "" {
 		return fmt.Errorf("%w; its last output:\n%s", err, tail)
 	}
 	return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/network"
+	"github.com/poolload/poolload/redact"
 	"github.com/poolload/poolload/scenario"
 )
 
@@ -116,7 +117,7 @@ func checkBaseURL(ctx context.Context, reg driver.Registration, s *scenario.Scen
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := probeOnce(ctx, scenario.Probe{Addr: addr}, nil); err != nil {
-		return fmt.Errorf("the %s target %s does not answer: %w", strings.ToUpper(reg.Name), s.BaseURL(), err)
+		return fmt.Errorf("the %s target %s does not answer: %w", strings.ToUpper(reg.Name), redact.URL(s.BaseURL()), err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/poolload/poolload/redact"
 )
 
 // Probe says how to tell that a service answers: an HTTP GET of URL (any
@@ -19,9 +21,10 @@ type Probe struct {
 // None reports whether there is nothing to probe.
 func (p Probe) None() bool { return p.URL == "" && p.Addr == "" }
 
+// String names the probe in messages, without the URL's secrets.
 func (p Probe) String() string {
 	if p.URL != "" {
-		return "GET " + p.URL
+		return "GET " + redact.URL(p.URL)
 	}
 	return "connect " + p.Addr
 }
@@ -49,7 +52,7 @@ func ParseProbe(ready, base string) (Probe, error) {
 	}
 	u, err := url.Parse(ready)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Probe{}, fmt.Errorf("%q: want an http:// URL, a /path under the target's base_url, or tcp://host:port", ready)
+		return Probe{}, fmt.Errorf("%q: want an http:// URL, a /path under the target's base_url, or tcp://host:port", redact.URL(ready))
 	}
 	return Probe{URL: ready}, nil
 }

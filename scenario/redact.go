@@ -4,6 +4,8 @@ import (
 	"maps"
 	"regexp"
 	"strings"
+
+	"github.com/poolload/poolload/redact"
 )
 
 // BaseURL is the base URL of the target's block, for a driver that has one
@@ -29,8 +31,9 @@ func baseURLDrivers() string {
 }
 
 // Redacted returns a copy of s that is safe to print or store: passwords in
-// commands are replaced, and each driver's block is redacted by its driver
-// (passwords in DSNs, credential headers, an auth body).
+// commands and secrets in ready URLs are replaced, and each driver's block
+// is redacted by its driver (passwords in DSNs and URLs, credential
+// headers, request bodies).
 func (s *Scenario) Redacted() *Scenario {
 	c := *s
 	c.Target.Blocks = maps.Clone(s.Target.Blocks)
@@ -42,6 +45,7 @@ func (s *Scenario) Redacted() *Scenario {
 	if s.Service != nil {
 		sv := *s.Service
 		sv.Run = redactCommand(sv.Run)
+		sv.Ready = redact.URL(sv.Ready)
 		c.Service = &sv
 	}
 	c.Variants = make([]Variant, len(s.Variants))
@@ -49,6 +53,7 @@ func (s *Scenario) Redacted() *Scenario {
 		if v.Before != nil {
 			b := *v.Before
 			b.Run = redactCommand(b.Run)
+			b.Ready = redact.URL(b.Ready)
 			v.Before = &b
 		}
 		c.Variants[i] = v
@@ -61,8 +66,10 @@ func (s *Scenario) Redacted() *Scenario {
 // --password=… or -pSECRET style flags.
 var credentialInCommand = regexp.MustCompile(`([A-Za-z0-9_.%-]+):[^@\s'"/]+@|(--password[= ])\S+|(\s-p)\S+`)
 
-// redactCommand hides the credentials a command line may carry.
+// redactCommand hides the credentials a command line may carry, URLs'
+// secret query parameters (curl …?token=…) included.
 func redactCommand(cmd string) string {
+	cmd = redact.Text(cmd)
 	return credentialInCommand.ReplaceAllStringFunc(cmd, func(m string) string {
 		sub := credentialInCommand.FindStringSubmatch(m)
 		switch {

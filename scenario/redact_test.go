@@ -19,6 +19,8 @@ func TestRedactCommand(t *testing.T) {
 		{"svc --password=hunter2 --x", "svc --password=***** --x"},
 		{"bin/pooldemo --dsn root@tcp(127.0.0.1:3306)/test", "bin/pooldemo --dsn root@tcp(127.0.0.1:3306)/test"},
 		{"curl http://127.0.0.1:8089/healthz", "curl http://127.0.0.1:8089/healthz"},
+		{"curl 'http://127.0.0.1:8089/warm?token=t0k&n=5'", "curl 'http://127.0.0.1:8089/warm?token=*****&n=5'"},
+		{"curl https://u:pw@h/x", "curl https://u:*****@h/x"},
 	} {
 		if got := redactCommand(tc.in); got != tc.want {
 			t.Errorf("redactCommand(%q)\n got %q\nwant %q", tc.in, got, tc.want)
@@ -55,13 +57,14 @@ variants:
 func TestRedactedScenarioHoldsNoSecret(t *testing.T) {
 	const pw = "s3cret-9931"
 	s := validScenario()
-	h := &phttp.Config{BaseURL: "http://127.0.0.1:1",
-		Requests: []phttp.Request{{Path: "/", Headers: map[string]string{"X-Api-Key": pw}}},
-		Auth:     &phttp.Auth{Path: "/login", Body: `{"password":"` + pw + `"}`, TokenJSON: "token"},
+	h := &phttp.Config{BaseURL: "http://u:" + pw + "@127.0.0.1:1",
+		Requests: []phttp.Request{{Path: "/", Headers: map[string]string{"X-Api-Key": pw}},
+			{Path: "/x?api_key=" + pw, Method: "POST", Body: `{"card":"` + pw + `"}`}},
+		Auth:     &phttp.Auth{Path: "/login?sig=" + pw, Body: `{"password":"` + pw + `"}`, TokenJSON: "token"},
 		Database: &phttp.Database{DSN: "app:" + pw + "@tcp(127.0.0.1:3306)/test"}}
 	s.Target = NewTarget(phttp.Name, h)
-	s.Service = &ServiceConfig{Run: "svc --dsn 'app:" + pw + "@tcp(127.0.0.1:3306)/test'"}
-	s.Variants[0].Before = &Before{Run: "mysql -uroot -p" + pw + " -e 'FLUSH HOSTS'"}
+	s.Service = &ServiceConfig{Run: "svc --dsn 'app:" + pw + "@tcp(127.0.0.1:3306)/test'", Ready: "/healthz?token=" + pw}
+	s.Variants[0].Before = &Before{Run: "mysql -uroot -p" + pw + " -e 'FLUSH HOSTS'", Ready: "http://u:" + pw + "@127.0.0.1:1/"}
 	b, err := json.Marshal(s.Redacted())
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +74,23 @@ func TestRedactedScenarioHoldsNoSecret(t *testing.T) {
 	}
 	if h.Auth.Body == "" || s.Target.Block() != h || !strings.Contains(s.Service.Run, pw) {
 		t.Error("Redacted changed the original")
+	}
+}
+
+// A probe names its URL in messages without the URL's secrets.
+func TestProbeStringHoldsNoSecret(t *testing.T) {
+	for _, tc := range []struct{ ready, base, want string }{
+		{"", "http://u:pw@127.0.0.1:1", "GET http://u:*****@127.0.0.1:1"},
+		{"/healthz?access_token=t0k", "http://127.0.0.1:1/", "GET http://127.0.0.1:1/healthz?access_token=*****"},
+		{"tcp://127.0.0.1:2", "", "connect 127.0.0.1:2"},
+	} {
+		p, err := ParseProbe(tc.ready, tc.base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.String(); got != tc.want {
+			t.Errorf("ParseProbe(%q, %q).String() = %q, want %q", tc.ready, tc.base, got, tc.want)
+		}
 	}
 }
 

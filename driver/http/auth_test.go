@@ -118,6 +118,21 @@ func TestAuthFailures(t *testing.T) {
 	}
 }
 
+// An Open that fails quotes neither base_url's password nor the secret
+// query parameters of the login URL, and keeps its class.
+func TestAuthFailureHoldsNoURLSecret(t *testing.T) {
+	const pw, sig = "b4se-pw", "s1g-value"
+	t.Setenv("POOLLOAD_TEST_APP_PASSWORD", authPassword)
+	a := authBlock("token")
+	a.Path = "/login?sig=" + sig
+	_, err := New(Config{BaseURL: "http://app:" + pw + "@" + closedPort(t), Requests: one("/x"), Auth: a})
+	var oe *OpenError
+	if !errors.As(err, &oe) || oe.Class != driver.ClassConnectRefused || !strings.Contains(err.Error(), "/login?sig=*****") {
+		t.Fatalf("Open = %v, want connect_refused naming /login?sig=*****", err)
+	}
+	noSecret(t, err.Error(), pw, sig)
+}
+
 func noSecret(t *testing.T, text string, secrets ...string) {
 	t.Helper()
 	for _, s := range secrets {

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	nethttp "net/http"
@@ -133,8 +134,9 @@ func TestValidateBlocks(t *testing.T) {
 func TestRedacted(t *testing.T) {
 	const pw, key = "s3cr3t-pw", "k3y-value"
 	c := Config{BaseURL: "http://u:" + pw + "@127.0.0.1:8089",
-		Requests: []Request{{Path: "/", Headers: map[string]string{"X-Api-Key": key, "Accept": "text/plain"}}},
-		Auth: &Auth{Path: "/login", TokenJSON: "t", Body: `{"password":"` + pw + `"}`,
+		Requests: []Request{{Path: "/", Headers: map[string]string{"X-Api-Key": key, "Accept": "text/plain"}},
+			{Path: "/items/{rand_int(1,9)}?page=2&api_key=" + key, Method: "POST", Body: `{"card":"` + key + `"}`}},
+		Auth: &Auth{Path: "/login?token=" + key, TokenJSON: "t", Body: `{"password":"` + pw + `"}`,
 			Headers: map[string]string{"Cookie": key, "Content-Type": "application/json"}},
 		PoolMetrics: &PoolMetrics{URL: "http://m:" + pw + "@127.0.0.1:9/x"},
 		Database:    &Database{DSN: "app:" + pw + "@tcp(db:3306)/shop", User: "app"},
@@ -146,7 +148,8 @@ func TestRedacted(t *testing.T) {
 	}
 	for _, text := range []string{string(b), c.String(), c.GoString(), mustJSON(t, r)} {
 		noSecret(t, text, pw, key)
-		for _, kept := range []string{"text/plain", "application/json", "app", "/login", "db:3306"} {
+		for _, kept := range []string{"text/plain", "application/json", "app", "/login", "db:3306",
+			"/items/{rand_int(1,9)}?page=2", fmt.Sprintf("[%d bytes redacted]", len(c.Requests[1].Body))} {
 			if !strings.Contains(text, kept) {
 				t.Errorf("%s lost %q", text, kept)
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/gen"
+	"github.com/poolload/poolload/redact"
 )
 
 // request is a Request prepared once at Open.
@@ -60,11 +61,13 @@ func openDriver(ctx context.Context, cfg Config) (*Driver, error) {
 	if err := d.prepare(); err != nil {
 		return nil, err
 	}
+	// net/http's errors quote the URL, secret query parameters and all,
+	// and these end up on the terminal and in run.json.
 	if err := d.login(ctx); err != nil {
-		return nil, err
+		return nil, redact.Error(err)
 	}
 	if err := d.openSamplers(ctx); err != nil {
-		return nil, err
+		return nil, redact.Error(err)
 	}
 	d.tr = newTransport(&cfg, &d.conns)
 	d.client = &nethttp.Client{

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/record"
+	"github.com/poolload/poolload/redact"
 )
 
 // PoolMetrics is the optional `pool_metrics` block: where the service
@@ -189,7 +190,7 @@ func (s *scraper) sample(ctx context.Context, dst []float64) {
 	defer s.mu.Unlock()
 	s.status = ""
 	if err != nil {
-		s.status = err.Error()
+		s.status = redact.Text(err.Error()) // it names the URL, query and all
 	}
 	n := copy(dst, vals[:])
 	if n < len(dst) {

@@ -6,30 +6,35 @@ import (
 	"regexp"
 
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/redact"
 )
 
 // redacted replaces a secret.
-const redacted = "*****"
+const redacted = redact.Mask
 
 // secretHeader matches header names whose values are credentials.
 var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|session|password`)
 
 // Redacted returns a copy that is safe to print or store: secret headers
-// of the requests and of auth, the auth body (it holds the credentials,
-// already expanded from the environment), passwords in base_url and
-// pool_metrics.url, and the database DSN's password are replaced. The
-// copy shares nothing mutable with c.
+// of the requests and of auth, the bodies (they hold credentials and
+// personal data, already expanded from the environment; only their size
+// is kept), the password and secret query parameters of base_url, of
+// every path and of pool_metrics.url, and the database DSN's password are
+// replaced. The copy shares nothing mutable with c.
 func (c Config) Redacted() Config {
 	r := c
-	r.BaseURL = redactURL(c.BaseURL)
+	r.BaseURL = redact.URL(c.BaseURL)
 	r.Requests = make([]Request, len(c.Requests))
 	for i, q := range c.Requests {
+		q.Path = redact.URL(q.Path)
 		q.Headers = redactHeaders(q.Headers)
+		q.Body = redact.Body(q.Body)
 		r.Requests[i] = q
 	}
 	r.ExpectStatus = append([]int(nil), c.ExpectStatus...)
 	if c.Auth != nil {
 		a := *c.Auth
+		a.Path = redact.URL(a.Path)
 		a.Headers = redactHeaders(a.Headers)
 		if a.Body != "" {
 			a.Body = redacted
@@ -39,7 +44,7 @@ func (c Config) Redacted() Config {
 	}
 	if c.PoolMetrics != nil {
 		p := *c.PoolMetrics
-		p.URL = redactURL(p.URL)
+		p.URL = redact.URL(p.URL)
 		r.PoolMetrics = &p
 	}
 	if c.Database != nil {
@@ -75,7 +80,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 func (c Config) String() string {
 	b, err := c.MarshalJSON()
 	if err != nil {
-		return "http.Config{base_url: " + redactURL(c.BaseURL) + "}"
+		return "http.Config{base_url: " + redact.URL(c.BaseURL) + "}"
 	}
 	return "http.Config" + string(b)
 }
@@ -84,4 +89,4 @@ func (c Config) String() string {
 func (c Config) GoString() string { return c.String() }
 
 // String keeps a Driver's headers (which carry the auth token) out of %v.
-func (d *Driver) String() string { return "http.Driver{" + redactURL(d.cfg.BaseURL) + "}" }
+func (d *Driver) String() string { return "http.Driver{" + redact.URL(d.cfg.BaseURL) + "}" }

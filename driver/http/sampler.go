@@ -3,11 +3,11 @@ package http
 import (
 	"context"
 	"math"
-	"net/url"
 	"strconv"
 	"sync"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/redact"
 	"github.com/poolload/poolload/units"
 )
 
@@ -64,7 +64,7 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 func (d *Driver) Describe(ctx context.Context) map[string]string {
 	c := &d.cfg
 	out := map[string]string{
-		"base_url":  redactURL(c.BaseURL),
+		"base_url":  redact.URL(c.BaseURL),
 		"no_reuse":  strconv.FormatBool(c.NoReuse),
 		"timeout":   units.Duration(c.timeout()).String(),
 		"max_conns": strconv.Itoa(c.MaxConns),
@@ -73,10 +73,10 @@ func (d *Driver) Describe(ctx context.Context) map[string]string {
 		out["dial_addr"] = c.DialAddr
 	}
 	if c.Auth != nil {
-		out["auth"] = "logged in with " + c.Auth.Path + ", token sent in " + d.authed
+		out["auth"] = "logged in with " + redact.URL(c.Auth.Path) + ", token sent in " + d.authed
 	}
 	if d.scrape != nil {
-		out["pool_metrics.url"] = redactURL(d.scrape.url)
+		out["pool_metrics.url"] = redact.URL(d.scrape.url)
 		d.scrape.mu.Lock()
 		out["pool_metrics.status"] = orDefault(d.scrape.status, "ok")
 		d.scrape.mu.Unlock()
@@ -85,18 +85,6 @@ func (d *Driver) Describe(ctx context.Context) map[string]string {
 		d.db.describe(ctx, out)
 	}
 	return out
-}
-
-// redactURL hides a password in a URL's userinfo.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, has := u.User.Password(); !has {
-		return raw
-	}
-	return u.Redacted()
 }
 
 // The optional interfaces the engine looks for.
