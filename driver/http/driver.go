@@ -262,5 +262,25 @@ func classify(run context.Context, err error) driver.ErrorClass {
 	if errors.As(err, &ue) && ue.Timeout() {
 		return driver.ClassTimeout
 	}
+	return classifyClosed(err)
+}
+
+// classifyClosed names the ways a server closes a connection under a
+// request. Before the answer or inside it (EOF, a reset, a broken pipe)
+// is server_gone, as for the mysql driver, whose lost connection (2013) it
+// is; a pooled connection found closed as a request took it is
+// bad_connection, which DESIGN.md names "server closed idle conn".
+func classifyClosed(err error) driver.ErrorClass {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return driver.ClassServerGone
+	case strings.Contains(err.Error(), errServerClosedIdle):
+		return driver.ClassBadConnection
+	}
 	return driver.ClassOther
 }
+
+// errServerClosedIdle is the text of net/http's error for a pooled
+// connection found closed; the error itself is not exported.
+const errServerClosedIdle = "http: server closed idle connection"
