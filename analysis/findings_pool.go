@@ -90,6 +90,9 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 		Evidence: fmt.Sprintf("%s: pool_in_use at max_open=%.0f in %d of %d seconds (%s), %.0f waits for a connection, "+
 			"median blocked %.1f ms of %.1f ms service, %.0f iterations dropped for pool starvation",
 			w.where(), maxOpen, len(pinned), len(w.rows), span(pinned), total(pinned, record.PoolWaitCount), blk, svc, drops)}
+	if g := total(w.rows, record.DroppedGrowing); g > 0 && drops > 0 {
+		f.Evidence += fmt.Sprintf(" (%.0f of all drops came while VUs were still being allocated, which contributed)", g)
+	}
 	switch need := w.offered * hold / 1000; {
 	case w.offered <= 0 || hold <= 0:
 		f.Recommendation = "raise max_open (the offered rate or hold time is unknown, so no size can be computed)"
@@ -129,7 +132,10 @@ func checkVUs(d *diag) *Finding {
 		need := w.offered * svc / 1000
 		capped := d.load.MaxVUs > 0 && need >= 0.9*float64(d.load.MaxVUs)
 		if !capped {
-			tgt = 0 // the VUs sufficed: a slow target, not the VUs, dropped these
+			// The VUs sufficed once allocated: of the drops with VUs busy
+			// on the target, only those while more were still coming are
+			// the VUs' (pre-allocated too few); the rest a slow target's.
+			tgt = math.Min(tgt, total(w.rows, record.DroppedGrowing))
 		}
 		failing := total(w.rows, "errors") > 0.01*total(w.rows, "iterations")
 		// VUs that already cover rate × service time with headroom were

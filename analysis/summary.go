@@ -206,6 +206,7 @@ func addInto(v *Group, g *Group) {
 	t := &v.Totals
 	t.Iterations += g.Totals.Iterations
 	t.Dropped += g.Totals.Dropped
+	t.DroppedGrowing += g.Totals.DroppedGrowing
 	t.Errors += g.Totals.Errors
 	t.Interrupted += g.Totals.Interrupted
 	t.DroppedBy = addMap(t.DroppedBy, g.Totals.DroppedBy)

@@ -48,11 +48,14 @@ func MetricByName(name string) (Metric, bool) {
 // DropCause says why no VU was free when a tick came.
 type DropCause uint8
 
-// Drop causes. A drop is charged to the VU pool while more VUs may still be
-// allocated; once at max_vus it is charged to whatever most busy VUs were
-// doing: waiting for a pooled connection, or waiting on the target.
+// Drop causes. A drop is charged to what most busy VUs were doing:
+// waiting for a pooled connection, or waiting on the target. Only a drop
+// with no VU in an iteration at all (every VU still starting) is charged
+// to VU allocation; allocation that was still under way when busy VUs were
+// blocked is a contributing cause, counted apart (Counts.DroppedGrowing),
+// so that pool starvation's evidence is not split between two causes.
 const (
-	DropVUs    DropCause = iota // VUs still being allocated (too few pre-allocated)
+	DropVUs    DropCause = iota // no VU in an iteration: all still being allocated
 	DropPool                    // most busy VUs blocked on the pool (pool starvation)
 	DropTarget                  // most busy VUs waiting on the target (slow target)
 	NumDropCauses

@@ -13,16 +13,20 @@ import (
 
 // Counts are the counters of one interval (or of a whole window, summed).
 type Counts struct {
-	Iterations  int64                    `json:"iterations"`
-	Errors      [driver.NumClasses]int64 `json:"-"`
-	Dropped     [NumDropCauses]int64     `json:"-"`
-	Interrupted int64                    `json:"interrupted"`
+	Iterations int64                    `json:"iterations"`
+	Errors     [driver.NumClasses]int64 `json:"-"`
+	Dropped    [NumDropCauses]int64     `json:"-"`
+	// DroppedGrowing counts the drops, whatever their cause, that came
+	// while VUs were still being allocated: allocation contributed.
+	DroppedGrowing int64 `json:"-"`
+	Interrupted    int64 `json:"interrupted"`
 }
 
 // Add adds o into c.
 func (c *Counts) Add(o *Counts) {
 	c.Iterations += o.Iterations
 	c.Interrupted += o.Interrupted
+	c.DroppedGrowing += o.DroppedGrowing
 	for i := range c.Errors {
 		c.Errors[i] += o.Errors[i]
 	}
@@ -115,6 +119,7 @@ func (s *shard) flip() *bucket {
 type Recorder struct {
 	shards   []*shard
 	dropped  [NumDropCauses]atomic.Int64
+	growing  atomic.Int64
 	examples [driver.NumClasses]atomic.Pointer[string]
 	scratch  []int64
 	// idle holds a token while no interval is frozen: Flip takes it and
@@ -182,8 +187,14 @@ func (r *Recorder) Interrupt(vu uint32) {
 	inflight.Add(-1)
 }
 
-// Drop counts a tick that found no free VU.
-func (r *Recorder) Drop(c DropCause) { r.dropped[c].Add(1) }
+// Drop counts a tick that found no free VU, charged to c; growing says VUs
+// were still being allocated at the time.
+func (r *Recorder) Drop(c DropCause, growing bool) {
+	r.dropped[c].Add(1)
+	if growing {
+		r.growing.Add(1)
+	}
+}
 
 // Drain moves everything recorded since the last Drain into iv (histograms
 // and counters; gauges are the caller's). Every iteration recorded before
@@ -197,6 +208,7 @@ type Frozen struct {
 	r       *Recorder
 	old     []*bucket
 	dropped [NumDropCauses]int64
+	growing int64
 }
 
 // Flip ends an interval at once: what is recorded from now on counts in
@@ -213,6 +225,7 @@ func (r *Recorder) Flip() *Frozen {
 	for c := range r.dropped {
 		f.dropped[c] = r.dropped[c].Swap(0)
 	}
+	f.growing = r.growing.Swap(0)
 	return f
 }
 
@@ -227,7 +240,7 @@ func (f *Frozen) Collect(iv *Interval) {
 		}
 		iv.Hists[m] = importCounts(r.scratch)
 	}
-	iv.Counts = Counts{Dropped: f.dropped}
+	iv.Counts = Counts{Dropped: f.dropped, DroppedGrowing: f.growing}
 	for _, b := range f.old {
 		iv.Counts.Iterations += b.iterations.Swap(0)
 		iv.Counts.Interrupted += b.interrupted.Swap(0)

@@ -184,21 +184,25 @@ func (w *Window) takeIdle() *vu {
 }
 
 // dropped counts a tick that no VU took and says why, then asks for one
-// more VU if max_vus allows.
+// more VU if max_vus allows. The cause is what the busy VUs were doing;
+// VU allocation still under way is counted beside it.
 func (w *Window) dropped() {
-	if int(w.nAlloc.Load()) < w.MaxVUs {
-		w.Recorder.Drop(collector.DropVUs)
+	growing := int(w.nAlloc.Load()) < w.MaxVUs
+	if growing {
 		select {
 		case w.grow <- struct{}{}:
 		default: // a VU is already being allocated
 		}
-		return
 	}
 	c := w.phaseCensus()
-	if c[driver.PhaseBlocked] > c[driver.PhaseWaiting]+c[driver.PhaseReceiving]+c[driver.PhaseRunning] {
-		w.Recorder.Drop(collector.DropPool)
-	} else {
-		w.Recorder.Drop(collector.DropTarget)
+	onTarget := c[driver.PhaseWaiting] + c[driver.PhaseReceiving] + c[driver.PhaseRunning]
+	switch {
+	case c[driver.PhaseBlocked]+onTarget == 0:
+		w.Recorder.Drop(collector.DropVUs, growing)
+	case c[driver.PhaseBlocked] > onTarget:
+		w.Recorder.Drop(collector.DropPool, growing)
+	default:
+		w.Recorder.Drop(collector.DropTarget, growing)
 	}
 }
 

@@ -72,17 +72,29 @@ func TestWindowDropsAndAttributes(t *testing.T) {
 			}
 		})
 	}
-	t.Run("vu allocation", func(t *testing.T) {
-		t.Parallel()
-		iv, w := runTestWindow(t, context.Background(),
-			noop.New(noop.Config{Delay: units.Duration(100 * time.Millisecond)}), s, 1, 5)
-		if w.Allocated() != 5 {
-			t.Errorf("allocated %d VUs, want max_vus 5", w.Allocated())
-		}
-		if iv.Counts.Dropped[collector.DropVUs] == 0 {
-			t.Errorf("no drop charged to VU allocation: %v", iv.Counts.Dropped)
-		}
-	})
+	// Drops while VUs are still being allocated are charged to what the
+	// busy VUs are doing, and counted as growing besides: VUs blocked on
+	// the pool make them pool starvation's, not split with allocation.
+	for _, tc := range []struct {
+		name string
+		cfg  noop.Config
+		want collector.DropCause
+	}{
+		{"vu allocation on a slow target", noop.Config{Delay: units.Duration(100 * time.Millisecond)}, collector.DropTarget},
+		{"vu allocation on a starved pool", noop.Config{Blocked: units.Duration(100 * time.Millisecond)}, collector.DropPool},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			iv, w := runTestWindow(t, context.Background(), noop.New(tc.cfg), s, 1, 5)
+			if w.Allocated() != 5 {
+				t.Errorf("allocated %d VUs, want max_vus 5", w.Allocated())
+			}
+			c := iv.Counts
+			if c.DroppedGrowing == 0 || c.Dropped[tc.want] < c.DroppedTotal()*9/10 {
+				t.Errorf("dropped %v, %d while growing; want them charged to %v, some while growing", c.Dropped, c.DroppedGrowing, tc.want)
+			}
+		})
+	}
 	t.Run("enough VUs", func(t *testing.T) {
 		t.Parallel()
 		iv, _ := runTestWindow(t, context.Background(),

@@ -22,10 +22,13 @@ const (
 	DroppedVUs    = "dropped_vus"
 	DroppedPool   = "dropped_pool"
 	DroppedTarget = "dropped_target"
-	Interrupted   = "interrupted"
-	Errors        = "errors"
-	VUsBusy       = "vus_busy"
-	VUsAllocated  = "vus_allocated"
+	// DroppedGrowing counts drops of any cause while VUs were still
+	// being allocated.
+	DroppedGrowing = "dropped_while_growing"
+	Interrupted    = "interrupted"
+	Errors         = "errors"
+	VUsBusy        = "vus_busy"
+	VUsAllocated   = "vus_allocated"
 
 	// ErrorsPrefix starts one column per error class (ErrorsOf).
 	ErrorsPrefix = "errors_"
@@ -143,9 +146,10 @@ var Columns = []Column{
 	{Iterations, "iterations", Delta, "iterations that finished in the interval"},
 	{Rate, "1/s", Stat, "iterations finished per second of the interval"},
 	{Dropped, "iterations", Delta, "ticks that found no free VU, all causes"},
-	{DroppedVUs, "iterations", Delta, "drops while VUs were still being allocated"},
+	{DroppedVUs, "iterations", Delta, "drops with no VU in an iteration: every VU still starting"},
 	{DroppedPool, "iterations", Delta, "drops while most busy VUs were blocked on the pool"},
 	{DroppedTarget, "iterations", Delta, "drops while most busy VUs were waiting on the target"},
+	{DroppedGrowing, "iterations", Delta, "drops (of any cause above) that came while VUs were still being allocated: allocation contributed"},
 	{Interrupted, "iterations", Delta, "iterations cut off by the end of the run"},
 	{Errors, "iterations", Delta, "iterations that failed, all classes"},
 	{ErrorsPrefix, "iterations", Delta, "iterations that failed with one class (errors_<class>)"},

@@ -46,7 +46,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	var all [collector.NumMetrics][]*collector.Interval
 	for sec := range 3 {
 		recordSome(rec, 1000*(sec+1), rng)
-		rec.Drop(collector.DropPool)
+		rec.Drop(collector.DropPool, false)
 		iv := &collector.Interval{Start: time.Duration(sec) * time.Second, End: time.Duration(sec+1) * time.Second,
 			Gauges: []float64{float64(sec)}}
 		rec.Drain(iv)

@@ -126,17 +126,21 @@ type Prelude struct {
 
 // Totals are a window's counters with names, for JSON.
 type Totals struct {
-	Iterations  int64            `json:"iterations"`
-	Dropped     int64            `json:"dropped"`
-	DroppedBy   map[string]int64 `json:"dropped_by,omitempty"`
-	Errors      int64            `json:"errors"`
-	ErrorsBy    map[string]int64 `json:"errors_by,omitempty"`
-	Interrupted int64            `json:"interrupted"`
+	Iterations int64            `json:"iterations"`
+	Dropped    int64            `json:"dropped"`
+	DroppedBy  map[string]int64 `json:"dropped_by,omitempty"`
+	// DroppedGrowing is how many of the drops came while VUs were still
+	// being allocated.
+	DroppedGrowing int64            `json:"dropped_while_growing,omitempty"`
+	Errors         int64            `json:"errors"`
+	ErrorsBy       map[string]int64 `json:"errors_by,omitempty"`
+	Interrupted    int64            `json:"interrupted"`
 }
 
 // TotalsOf names the counters of c.
 func TotalsOf(c *collector.Counts) Totals {
-	t := Totals{Iterations: c.Iterations, Dropped: c.DroppedTotal(), Errors: c.ErrorTotal(), Interrupted: c.Interrupted}
+	t := Totals{Iterations: c.Iterations, Dropped: c.DroppedTotal(), DroppedGrowing: c.DroppedGrowing,
+		Errors: c.ErrorTotal(), Interrupted: c.Interrupted}
 	for i, n := range c.Dropped {
 		if n > 0 {
 			if t.DroppedBy == nil {

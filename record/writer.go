@@ -91,7 +91,7 @@ func (w *Writer) Dir() string { return w.dir }
 // CSVHeader lists the columns of timeseries.csv.
 func CSVHeader(gauges []string) []string {
 	h := []string{Variant, Rep, TStart, TEnd, Iterations, Rate,
-		Dropped, DroppedVUs, DroppedPool, DroppedTarget, Interrupted, Errors}
+		Dropped, DroppedVUs, DroppedPool, DroppedTarget, DroppedGrowing, Interrupted, Errors}
 	for c := driver.ClassNone + 1; c < driver.NumClasses; c++ {
 		h = append(h, ErrorsOf(c))
 	}
@@ -168,7 +168,7 @@ func (w *Writer) csvRow(variant string, rep int, iv *collector.Interval) []strin
 	r = append(r, variant, strconv.Itoa(rep), ffmt(iv.Start.Seconds(), 3), ffmt(iv.End.Seconds(), 3),
 		itoa64(c.Iterations), ffmt(rate, 2), itoa64(c.DroppedTotal()),
 		itoa64(c.Dropped[collector.DropVUs]), itoa64(c.Dropped[collector.DropPool]), itoa64(c.Dropped[collector.DropTarget]),
-		itoa64(c.Interrupted), itoa64(c.ErrorTotal()))
+		itoa64(c.DroppedGrowing), itoa64(c.Interrupted), itoa64(c.ErrorTotal()))
 	for cl := driver.ClassNone + 1; cl < driver.NumClasses; cl++ {
 		r = append(r, itoa64(c.Errors[cl]))
 	}

@@ -18,7 +18,7 @@ import (
 func TestDiagnose(t *testing.T) {
 	run := writeRecord(t, 100, nil)
 	code, stdout, stderr := runCLI(t, "diagnose", run)
-	if code != exitOK || !strings.HasPrefix(stdout, "FINDINGS  no problem found (checked: generator saturation,") {
+	if code != exitOK || !strings.HasPrefix(stdout, "FINDINGS  no problem found (checked: how the run ended, generator saturation,") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, "diagnose", "--json", run)
