@@ -15,14 +15,14 @@ type connsSource struct {
 
 // connsSources are where "connections opened" can come from, best first:
 // poolload's own pool counts exactly its connections; a service's pool
-// gauges count the service's; the server's Connections counter counts
-// every connection the server accepted, the service's and any other
-// client's. (The service user's threads on the server, a level, show the
-// pool growing too, but without a reading at t0 they cannot count what
-// the first interval opened; the findings quote them beside.)
+// gauges count the service's; the server's new connections of the
+// service's user (the database block's user:) count the service's as the
+// server saw them; the server's Connections counter counts every
+// connection the server accepted, the service's and any other client's.
 var connsSources = []connsSource{
 	{record.ConnsOpened, "poolload's pool"},
 	{record.SvcPoolOpened, "the service's pool gauges"},
+	{record.DBUserConnsOpened, "the server's new connections of the service's user"},
 	{record.DBConnections, "the server's Connections counter"},
 }
 

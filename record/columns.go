@@ -81,6 +81,35 @@ const (
 	DBThreadsRunning   = DBPrefix + ThreadsRunning
 	DBConnections      = DBPrefix + Connections
 	DBUserThreads      = DBPrefix + "user_threads"
+	DBUserConnsOpened  = DBPrefix + "user_conns_opened"
+)
+
+// A pgxpool's gauges beside the pool's (pool_open is its total,
+// pool_in_use its acquired, pool_wait_count its empty acquires).
+const (
+	PoolConstructing     = "pool_constructing"
+	PoolCanceledAcquires = "pool_canceled_acquires"
+)
+
+// PostgreSQL's view of its sessions (pg_stat_activity, client backends)
+// and of the database (pg_stat_database), sampled by the postgres target
+// on a connection of its own. The pg_load_ ones count the load's user and
+// application_name only.
+const (
+	PgBackends            = "pg_backends"
+	PgActive              = "pg_active"
+	PgIdle                = "pg_idle"
+	PgIdleInTx            = "pg_idle_in_tx"
+	PgIdleInTxAborted     = "pg_idle_in_tx_aborted"
+	PgLoadBackends        = "pg_load_backends"
+	PgLoadActive          = "pg_load_active"
+	PgLoadIdle            = "pg_load_idle"
+	PgLoadIdleInTx        = "pg_load_idle_in_tx"
+	PgLoadIdleInTxAborted = "pg_load_idle_in_tx_aborted"
+	PgNumBackends         = "pg_numbackends"
+	PgXactCommit          = "pg_xact_commit"
+	PgXactRollback        = "pg_xact_rollback"
+	PgSessions            = "pg_sessions"
 )
 
 // The service's own pool gauges, as an HTTP target's pool_metrics block
@@ -169,6 +198,22 @@ var Columns = []Column{
 	{ConnsOpenedByPoolMs, "ms", Delta, "the setup time of conns_opened_by_pool"},
 	{ConnsClosed, "connections", Delta, "connections the client pool closed"},
 	{BadConnChecks, "connections", Delta, "pooled connections found dead when taken (liveness check)"},
+	{PoolConstructing, "connections", Level, "pgxpool: connections being set up at the interval's end"},
+	{PoolCanceledAcquires, "acquires", Delta, "pgxpool: acquires whose context ended before they got a connection"},
+	{PgBackends, "backends", Level, "PostgreSQL's client backends (pg_stat_activity), all users, the monitor left out"},
+	{PgActive, "backends", Level, "client backends running a statement (state active)"},
+	{PgIdle, "backends", Level, "client backends waiting for a statement outside a transaction (state idle)"},
+	{PgIdleInTx, "backends", Level, "client backends inside a transaction, waiting for the client (idle in transaction)"},
+	{PgIdleInTxAborted, "backends", Level, "client backends inside a failed transaction, waiting for the client's rollback"},
+	{PgLoadBackends, "backends", Level, "the load's backends: its user and application_name"},
+	{PgLoadActive, "backends", Level, "the load's backends running a statement"},
+	{PgLoadIdle, "backends", Level, "the load's idle backends"},
+	{PgLoadIdleInTx, "backends", Level, "the load's backends idle in transaction: connections holding a transaction open"},
+	{PgLoadIdleInTxAborted, "backends", Level, "the load's backends idle in a failed transaction"},
+	{PgNumBackends, "backends", Level, "pg_stat_database.numbackends of the database connected to (all backends on it)"},
+	{PgXactCommit, "transactions", Delta, "transactions committed in the database (pg_stat_database.xact_commit; flushed by backends up to a few seconds late)"},
+	{PgXactRollback, "transactions", Delta, "transactions rolled back in the database (pg_stat_database.xact_rollback)"},
+	{PgSessions, "sessions", Delta, "sessions established to the database (pg_stat_database.sessions, PostgreSQL 14 on; flushed late like the counters)"},
 	{ThreadsConnected, "threads", Level, "the server's Threads_connected"},
 	{ThreadsRunning, "threads", Level, "the server's Threads_running"},
 	{ThreadsCreated, "threads", Delta, "threads the server created (Threads_created)"},
@@ -179,6 +224,7 @@ var Columns = []Column{
 	{Questions, "statements", Delta, "statements the server ran (Questions)"},
 	{DBPrefix, "", Level, "the service's database server, as the server's gauges (db_<gauge>)"},
 	{DBUserThreads, "threads", Level, "the server's connections for the service's user"},
+	{DBUserConnsOpened, "connections", Delta, "connections of the service's user that are new since the last sample (by their ids; one opened and closed between two samples is not seen)"},
 	{SvcPoolInUse, "connections", Level, "the service's pool: connections in use"},
 	{SvcPoolIdle, "connections", Level, "the service's pool: idle connections"},
 	{SvcPoolWaiting, "requests", Level, "the service's pool: requests waiting for a connection"},

@@ -16,8 +16,9 @@ import (
 type Database struct {
 	// DSN is a go-sql-driver DSN; its password is redacted in the record.
 	DSN string `yaml:"dsn" json:"dsn"`
-	// User, if set, adds db_user_threads: that user's connections on the
-	// server (the service's pool as the server sees it).
+	// User, if set, adds db_user_threads, that user's connections on the
+	// server (the service's pool as the server sees it), and
+	// db_user_conns_opened, the connections it opened in each interval.
 	User string `yaml:"user" json:"user,omitempty"`
 }
 
@@ -25,7 +26,10 @@ type Database struct {
 // with the MySQL target's server gauges.
 const dbPrefix = record.DBPrefix
 
-const dbUserThreads = record.DBUserThreads
+const (
+	dbUserThreads = record.DBUserThreads
+	dbUserOpened  = record.DBUserConnsOpened
+)
 
 // validate adds the block's problems to errs under "database.".
 func (d *Database) validate(errs map[string]string) {
@@ -43,7 +47,7 @@ func (d *Database) gaugeNames() []string {
 		names = append(names, dbPrefix+n)
 	}
 	if d.User != "" {
-		names = append(names, dbUserThreads)
+		names = append(names, dbUserThreads, dbUserOpened)
 	}
 	return names
 }
@@ -53,6 +57,10 @@ type dbWatch struct {
 	cfg *Database
 	mon *mysqlserver.Monitor
 	n   int // server gauges
+	// lastID is the highest connection id of the user at the last
+	// sample; ok says there was one to count new connections from.
+	lastID int64
+	ok     bool
 }
 
 func openDBWatch(ctx context.Context, cfg *Database) (*dbWatch, error) {
@@ -70,8 +78,17 @@ func (w *dbWatch) sample(ctx context.Context, dst []float64) {
 		return
 	}
 	dst[w.n] = math.NaN()
-	if n, err := w.mon.UserThreads(ctx, w.cfg.User); err == nil {
+	opened := math.NaN()
+	n, o, last, err := w.mon.UserConns(ctx, w.cfg.User, w.lastID)
+	if err == nil {
 		dst[w.n] = float64(n)
+		if w.ok {
+			opened = float64(o)
+		}
+		w.lastID, w.ok = last, true
+	}
+	if len(dst) > w.n+1 {
+		dst[w.n+1] = opened
 	}
 }
 

@@ -56,7 +56,7 @@ func TestDatabaseGauges(t *testing.T) {
 	cfg := Config{BaseURL: s.URL, Requests: one("/"), Database: &Database{DSN: dsn, User: user}}
 	d := open(t, cfg)
 	want := "db_threads_connected,db_threads_running,db_threads_created,db_connections,db_aborted_connects," +
-		"db_aborted_clients,db_max_used_connections,db_questions,db_user_threads," +
+		"db_aborted_clients,db_max_used_connections,db_questions,db_user_threads,db_user_conns_opened," +
 		"http_conns_opened,http_conns_opened_by_pool,http_conns_opened_by_pool_ms"
 	if got := strings.Join(d.GaugeNames(), ","); got != want || strings.Join(cfg.GaugeNames(), ",") != want {
 		t.Fatalf("GaugeNames = %s, want %s", got, want)
@@ -69,8 +69,9 @@ func TestDatabaseGauges(t *testing.T) {
 	if err := sqlOpen(t, user+"@tcp("+gc.Addr+")/").Ping(); err != nil {
 		t.Fatal(err)
 	}
-	if g := sample(t, context.Background(), d); g["db_user_threads"] != 1 {
-		t.Errorf("db_user_threads = %v after one connection as %s, want 1", g["db_user_threads"], user)
+	if g := sample(t, context.Background(), d); g["db_user_threads"] != 1 || g["db_user_conns_opened"] != 1 {
+		t.Errorf("db_user_threads = %v, db_user_conns_opened = %v after one connection as %s, want 1 and 1",
+			g["db_user_threads"], g["db_user_conns_opened"], user)
 	}
 	desc := d.Describe(context.Background())
 	for _, k := range []string{"db.server_version", "db.max_connections", "db.wait_timeout", "db.dsn", "db.user", "base_url", "no_reuse", "timeout"} {

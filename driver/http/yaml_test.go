@@ -50,8 +50,8 @@ database:
 		t.Errorf("decoded %+v %+v %+v", a, p, d)
 	}
 	want := "svc_pool_in_use svc_pool_idle svc_pool_waiting svc_pool_max svc_pool_open svc_pool_opened db_threads_connected"
-	if got := c.GaugeNames(); len(got) != 18 || strings.Join(got[:7], " ") != want || got[14] != "db_user_threads" ||
-		got[15] != "http_conns_opened" {
+	if got := c.GaugeNames(); len(got) != 19 || strings.Join(got[:7], " ") != want || got[14] != "db_user_threads" || got[15] != "db_user_conns_opened" ||
+		got[16] != "http_conns_opened" {
 		t.Errorf("GaugeNames = %v", got)
 	}
 }

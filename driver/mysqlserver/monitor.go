@@ -175,19 +175,20 @@ func (m *Monitor) Sample(ctx context.Context, dst []float64) {
 	FillGauges(dst, cur, err, &m.prev, &m.prevOK)
 }
 
-// UserThreads counts the server threads (connections) of user, not
-// counting the monitor's own: how many connections a service's pool holds
-// as seen by the server.
-func (m *Monitor) UserThreads(ctx context.Context, user string) (int64, error) {
+// UserConns reads user's connections on the server (not the monitor's
+// own): how many there are, how many have an id above since (opened since
+// the reading that returned since as its last id: the server numbers
+// connections in order), and the highest id, to pass as since next time.
+// A connection opened and closed between two readings is not seen.
+func (m *Monitor) UserConns(ctx context.Context, user string, since int64) (threads, opened, last int64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
-	var n int64
-	err := m.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST "+
-		"WHERE USER = ? AND ID <> CONNECTION_ID()", user).Scan(&n)
+	err = m.db.QueryRowContext(ctx, "SELECT COUNT(*), COALESCE(SUM(ID > ?), 0), COALESCE(MAX(ID), ?) "+
+		"FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()", since, since, user).Scan(&threads, &opened, &last)
 	if err != nil {
-		return 0, fmt.Errorf("counting the threads of user %q: %w", user, err)
+		return 0, 0, 0, fmt.Errorf("reading the connections of user %q: %w", user, err)
 	}
-	return n, nil
+	return threads, opened, max(last, since), nil
 }
 
 // Describe returns the server facts read at OpenMonitor (server_version,

@@ -54,8 +54,8 @@ func TestMonitorSampleDescribe(t *testing.T) {
 }
 
 // A user that exists only for this test, so no other test's connections
-// change the count.
-func TestMonitorUserThreads(t *testing.T) {
+// change the counts.
+func TestMonitorUserConns(t *testing.T) {
 	dsn := testDSN(t)
 	m := openMonitor(t, dsn)
 	user := uniqueName("plmon")
@@ -68,19 +68,36 @@ func TestMonitorUserThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Exec("DROP USER '" + user + "'@'%'")
-	if n, err := m.UserThreads(context.Background(), user); err != nil || n != 0 {
-		t.Fatalf("before: %d, %v", n, err)
+	ctx := context.Background()
+	n, opened, last, err := m.UserConns(ctx, user, 0)
+	if err != nil || n != 0 || opened != 0 {
+		t.Fatalf("before: %d threads, %d opened, %v", n, opened, err)
 	}
 	as, err := sql.Open("mysql", user+"@tcp("+addrOf(t, dsn)+")/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer as.Close()
-	if err := as.Ping(); err != nil {
+	as.SetMaxIdleConns(0) // a released connection closes
+	a, err := as.Conn(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := m.UserThreads(context.Background(), user); err != nil || n != 1 {
-		t.Errorf("after one connection as %s: %d, %v", user, n, err)
+	if n, opened, last, err = m.UserConns(ctx, user, last); err != nil || n != 1 || opened != 1 {
+		t.Errorf("after one connection as %s: %d threads, %d opened, %v", user, n, opened, err)
+	}
+	if n, opened, _, err = m.UserConns(ctx, user, last); err != nil || n != 1 || opened != 0 {
+		t.Errorf("nothing new since: %d threads, %d opened, %v", n, opened, err)
+	}
+	// As many connections as before, but a new one: counted by its id.
+	a.Close()
+	b, err := as.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if n, opened, _, err = m.UserConns(ctx, user, last); err != nil || n != 1 || opened != 1 {
+		t.Errorf("after a connection replaced another: %d threads, %d opened, %v", n, opened, err)
 	}
 }
 
