@@ -35,6 +35,8 @@ type check struct {
 var checks = []check{
 	{"how the run ended", checkRunEnded},
 	{"generator saturation", checkGenerator},
+	{"host CPU saturation", checkHostSaturated},
+	{"host CPU steal", checkSteal},
 	{"connection leak", checkLeak},
 	{"pool starvation", checkStarvation},
 	{"cold-start penalty", checkColdStart},

@@ -47,7 +47,7 @@ func checkGenerator(d *diag) *Finding {
 		return &Finding{ID: "generator-saturated", Severity: SevCritical,
 			Statement: "The load generator fell behind its schedule while the target was idle; the numbers of this run are not to be trusted",
 			Evidence: fmt.Sprintf("%s: schedule_lag p99 ≥ %d ms in %d of %d seconds (worst %.0f ms, %s) with no drops charged to the pool",
-				w.where(), lagHighMs, len(late), len(w.rows), worst, span(late)),
+				w.where(), lagHighMs, len(late), len(w.rows), worst, span(late)) + cpuNote(late),
 			Recommendation: "run poolload on a less loaded machine (or give it more CPUs), or lower the rate, and run again"}
 	}
 	return nil
@@ -92,6 +92,16 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 			w.where(), maxOpen, len(pinned), len(w.rows), span(pinned), total(pinned, record.PoolWaitCount), blk, svc, drops)}
 	if g := total(w.rows, record.DroppedGrowing); g > 0 && drops > 0 {
 		f.Evidence += fmt.Sprintf(" (%.0f of all drops came while VUs were still being allocated, which contributed)", g)
+	}
+	// A pool pinned while the CPU had no time to spare is the CPU's queue
+	// showing in the pool: more connections add threads to that queue.
+	if d.cpuLimited(pinned) {
+		f.Severity = SevWarning
+		f.Statement = fmt.Sprintf("The pool of %.0f connections was always in use, but the CPU, not the pool, was the limit", maxOpen)
+		f.Evidence += cpuNote(pinned)
+		f.Recommendation = "do not grow the pool: the CPU was saturated in those seconds (see host-saturated), " +
+			"so more connections only queue for it"
+		return f
 	}
 	switch need := w.offered * hold / 1000; {
 	case w.offered <= 0 || hold <= 0:

@@ -86,6 +86,8 @@ type Summary struct {
 	Scenario string `json:"scenario"`
 	Status   string `json:"status"`
 	Error    string `json:"error,omitempty"`
+	// Host is the host's CPU and poolload's own during the windows.
+	Host *HostCPU `json:"host,omitempty"`
 	// Network holds the emulated link's conditions (network.* facts of
 	// the target), stated next to the results they shaped.
 	Network  map[string]string `json:"network,omitempty"`
@@ -115,7 +117,7 @@ type Finding struct {
 // Summarize computes the summary of a record, with the comparison of its
 // default pair of variants and its thresholds evaluated.
 func Summarize(r *record.Record) *Summary {
-	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: r.Info.Link()}
+	s := &Summary{Run: r.Info.ID, Status: r.Info.Status, Error: r.Info.Error, Network: r.Info.Link(), Host: HostOf(r)}
 	s.Scenario = r.Plan.Name
 	var order []string
 	byVariant := map[string]*Group{}

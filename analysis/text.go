@@ -23,6 +23,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	if len(s.Network) > 0 {
 		fmt.Fprintf(w, "  over an emulated network link: %s\n", joinFacts(s.Network))
 	}
+	if s.Host != nil {
+		fmt.Fprintf(w, "  %s\n", s.Host)
+	}
 	if len(s.Variants) == 0 {
 		fmt.Fprintln(w, "  nothing was measured")
 		return

@@ -141,6 +141,14 @@ const (
 	LinkActive  = "link_active"
 )
 
+// The host's CPU and poolload's own, sampled by the runner on every run,
+// so that a finding can tell a slow target from a starved machine.
+const (
+	HostStealPct    = "host_steal_pct"
+	HostBusyPct     = "host_busy_pct"
+	HarnessCPUCores = "harness_cpu_cores"
+)
+
 // Kind says how a column's values add up over time.
 type Kind uint8
 
@@ -241,6 +249,11 @@ var Columns = []Column{
 	{LinkResets, "connections", Delta, "connections the link reset"},
 	{LinkDrops, "connections", Delta, "connections the link blackholed"},
 	{LinkActive, "connections", Level, "connections open through the link"},
+	{HostStealPct, "%", Stat, "the host's CPU time taken by the hypervisor for other guests (steal in /proc/stat), " +
+		"as a share of all the host's CPU time in the interval"},
+	{HostBusyPct, "%", Stat, "the host's CPU time spent running anything, this machine's processes and kernel " +
+		"(user, nice, system, irq, softirq in /proc/stat), as a share of all its CPU time; idle is 100 − busy − steal"},
+	{HarnessCPUCores, "cores", Stat, "CPU time poolload itself used (user + system, all its threads) per second of the interval"},
 }
 
 // percentiles are the statistics of each main metric per interval.

@@ -59,6 +59,11 @@ type RunInfo struct {
 	Ended         time.Time       `json:"ended,omitzero"`
 	Status        string          `json:"status"`
 	Error         string          `json:"error,omitempty"`
+	// HostCPUs is how many CPUs the host has (host_busy_pct and
+	// host_steal_pct are shares of all of them), GoMaxProcs how many of
+	// them poolload may run on at once; 0 in records written before them.
+	HostCPUs   int `json:"host_cpus,omitempty"`
+	GoMaxProcs int `json:"gomaxprocs,omitempty"`
 	// TeardownError is what went wrong undoing the target's preparation
 	// (teardown statements, the service, a managed server), if anything.
 	TeardownError string            `json:"teardown_error,omitempty"`
