@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,7 +29,8 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	info.Planned = sched.Total()
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
 	info.Status = record.StatusRunning
-	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D(), until: sched.Duration()}
+	it := &intervals{r: r, drv: drv, w: w, p: p, every: r.Scenario.Output.Interval.D(), until: sched.Duration(),
+		host: newHostSampler()}
 	it.out = startWriter(r.Out, p, it.collected, r.abort)
 	// Sample once before t0 and throw it away: the drivers' delta gauges
 	// (connections opened, pool waits) then count from t0, not from the
@@ -84,6 +86,7 @@ type intervals struct {
 	total collector.Counts
 	end   lastInterval // the last whole interval, to judge the target by
 	out   *intervalWriter
+	host  *hostSampler // the host's CPU and poolload's own
 }
 
 // loop ticks on the grid t0 + k·every, like the schedule. After a tick
@@ -140,8 +143,9 @@ func (it *intervals) collected(iv *collector.Interval) {
 }
 
 // sample reads the gauges of the driver and of the runner's other
-// samplers (the network link) into the record's column order. A sample
-// never blocks an interval for long: it gets a quarter interval.
+// samplers (the network link, the host's CPU) into the record's column
+// order. A sample never blocks an interval for long: it gets a quarter
+// interval.
 func (it *intervals) sample(ctx context.Context) []float64 {
 	names := it.r.Out.Info.Gauges
 	if len(names) == 0 {
@@ -157,10 +161,11 @@ func (it *intervals) sample(ctx context.Context) []float64 {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.every/4)
 	defer cancel()
-	samplers := it.r.Target.Samplers
+	var samplers []driver.Sampler
 	if s, ok := it.drv.(driver.Sampler); ok {
-		samplers = append([]driver.Sampler{s}, samplers...)
+		samplers = append(samplers, s)
 	}
+	samplers = slices.Concat(samplers, it.r.Target.Samplers, []driver.Sampler{it.host})
 	for _, s := range samplers {
 		gn := s.GaugeNames()
 		got := make([]float64, len(gn))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,11 +142,12 @@ func linkTarget(ctx context.Context, s *scenario.Scenario, p *Prepared, tg drive
 	return nil
 }
 
-// GaugeNames lists the gauges the target's drivers sample, if any.
+// GaugeNames lists the gauges the target's drivers sample, the network
+// link's, and the host's CPU, which every run samples.
 func GaugeNames(s *scenario.Scenario) []string {
 	var names []string
 	if g, ok := s.Target.Block().(driver.GaugeNamer); ok {
 		names = g.GaugeNames()
 	}
-	return append(names, linkGaugeNames(s)...)
+	return slices.Concat(names, linkGaugeNames(s), hostGauges)
 }

@@ -132,7 +132,8 @@ func createRecord(out string, s *scenario.Scenario) (*record.Writer, error) {
 	host, _ := os.Hostname()
 	now := time.Now()
 	info := record.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
-		Host: host, Args: os.Args[1:], Scenario: sc, Started: now, Status: record.StatusRunning,
+		Host: host, HostCPUs: runner.HostCPUs(), GoMaxProcs: runtime.GOMAXPROCS(0),
+		Args: os.Args[1:], Scenario: sc, Started: now, Status: record.StatusRunning,
 		Interval: s.Output.Interval, Gauges: runner.GaugeNames(s)}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output directory: %w", err)
