@@ -90,6 +90,18 @@ const (
 // spinning.
 const minIdle = time.Millisecond
 
+// Upper bounds, which catch typos (a wrong unit) rather than restrict
+// real links.
+const (
+	// maxLatency bounds a one-way latency and its jitter: a geostationary
+	// satellite's round trip is about 600 ms, so a minute is no link.
+	maxLatency = time.Minute
+	// maxBandwidth is above the fastest link a loopback proxy can relay.
+	maxBandwidth = units.Bandwidth(1e12) // 1Tbit
+	// maxResetAfter is far more than a window at any rate moves.
+	maxResetAfter = units.ByteSize(1 << 40) // 1TiB
+)
+
 // Validate reports every problem in c as field path → message.
 func (c *Conditions) Validate() map[string]string {
 	errs := map[string]string{}
@@ -105,8 +117,8 @@ func (c *Conditions) Validate() map[string]string {
 	if c.Down != nil {
 		validateDir(errs, "down.", *c.Down)
 	}
-	if c.ResetIdleAfter < 0 || (c.ResetIdleAfter > 0 && c.ResetIdleAfter.D() < minIdle) {
-		errs["reset_idle_after"] = "must be 0 (never) or at least 1ms"
+	if c.ResetIdleAfter < 0 || (c.ResetIdleAfter > 0 && c.ResetIdleAfter.D() < minIdle) || c.ResetIdleAfter.D() > units.MaxDuration {
+		errs["reset_idle_after"] = "must be 0 (never) or between 1ms and " + units.Short(units.MaxDuration) + ", got " + units.Short(c.ResetIdleAfter.D())
 	}
 	switch {
 	case c.IdleAction != "" && c.IdleAction != IdleReset && c.IdleAction != IdleDrop:
@@ -114,17 +126,17 @@ func (c *Conditions) Validate() map[string]string {
 	case c.IdleAction != "" && c.ResetIdleAfter == 0:
 		errs["idle_action"] = "has no effect without reset_idle_after"
 	}
-	if c.ResetAfterBytes < 0 {
-		errs["reset_after_bytes"] = "must be 0 (never) or more"
+	if c.ResetAfterBytes < 0 || c.ResetAfterBytes > maxResetAfter {
+		errs["reset_after_bytes"] = "must be between 0 (never) and " + maxResetAfter.String() + ", got " + c.ResetAfterBytes.String()
 	}
 	validateRelay(errs, c)
 	for i, w := range c.RefuseNew {
 		p := fmt.Sprintf("refuse_new[%d]", i)
-		if w.From < 0 {
-			errs[p+".from"] = "must be 0 or more (it counts from the start of the measured window)"
+		if msg := w.From.Check(units.MaxDuration, false); msg != "" {
+			errs[p+".from"] = msg + " (it counts from the start of the measured window)"
 		}
-		if w.For <= 0 {
-			errs[p+".for"] = "must be more than 0"
+		if msg := w.For.Check(units.MaxDuration, true); msg != "" {
+			errs[p+".for"] = msg
 		}
 	}
 	return errs
@@ -151,14 +163,14 @@ func (c Conditions) kernelRelayable() bool {
 }
 
 func validateDir(errs map[string]string, prefix string, d Direction) {
-	if d.Latency < 0 {
-		errs[prefix+"latency"] = "must be 0 or more"
+	if msg := d.Latency.Check(maxLatency, false); msg != "" {
+		errs[prefix+"latency"] = msg
 	}
-	if d.Jitter < 0 {
-		errs[prefix+"jitter"] = "must be 0 or more"
+	if msg := d.Jitter.Check(maxLatency, false); msg != "" {
+		errs[prefix+"jitter"] = msg
 	}
-	if d.Bandwidth < 0 {
-		errs[prefix+"bandwidth"] = "must be 0 (unlimited) or more"
+	if d.Bandwidth < 0 || d.Bandwidth > maxBandwidth {
+		errs[prefix+"bandwidth"] = "must be between 0 (unlimited) and " + maxBandwidth.String() + ", got " + d.Bandwidth.String()
 	}
 }
 

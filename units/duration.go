@@ -15,6 +15,26 @@ import (
 // because its unit would be a guess.
 type Duration time.Duration
 
+// MaxDuration is the longest duration a scenario field may hold, unless
+// the field's own range is shorter: a day. A window, a timeout, a hold or a
+// pause longer than that is a typo (1000000h), and at a day apiece, sums
+// of durations stay far from time.Duration's limit of 292 years.
+const MaxDuration = 24 * time.Hour
+
+// Check says what is wrong with d as the value of a field whose range is
+// [0, max] (or (0, max] when positive), or "" when nothing is.
+func (d Duration) Check(max time.Duration, positive bool) string {
+	switch {
+	case d < 0:
+		return "must be 0 or more, got " + Short(d.D())
+	case positive && d == 0:
+		return "must be greater than 0"
+	case d.D() > max:
+		return "must be at most " + Short(max) + ", got " + Short(d.D())
+	}
+	return ""
+}
+
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 

@@ -9,6 +9,7 @@
 package gen
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -104,6 +105,11 @@ func parseRandInt(inner string) (Gen, error) {
 	}
 	lo, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
 	hi, err2 := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
+	for _, err := range []error{err1, err2} {
+		if ne := (*strconv.NumError)(nil); errors.As(err, &ne) && errors.Is(err, strconv.ErrRange) {
+			return Gen{}, fmt.Errorf("rand_int(%s): %s is out of range (min %d, max %d)", inner, ne.Num, math.MinInt64, math.MaxInt64)
+		}
+	}
 	if err1 != nil || err2 != nil {
 		return Gen{}, fmt.Errorf("rand_int(%s): both bounds must be integers", inner)
 	}

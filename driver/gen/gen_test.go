@@ -54,6 +54,8 @@ func TestParseErrors(t *testing.T) {
 		{"choice('a)", "quote is not closed"},
 		{"now()", "unknown generator now(); known: rand_int"},
 		{"rand_int(-9223372036854775808,9223372036854775807)", "range is too wide"},
+		{"rand_int(1,99999999999999999999)", "99999999999999999999 is out of range (min -9223372036854775808, max 9223372036854775807)"},
+		{"rand_int(-99999999999999999999,1)", "-99999999999999999999 is out of range (min -9223372036854775808, max 9223372036854775807)"},
 	}
 	for _, tc := range cases {
 		_, err := Parse(tc.in)

@@ -27,7 +27,7 @@ type Auth struct {
 	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 	Body    string            `yaml:"body" json:"body,omitempty"`
 	// ExpectStatus lists the statuses of a successful login (default 2xx).
-	ExpectStatus []int `yaml:"expect_status" json:"expect_status,omitempty"`
+	ExpectStatus []int `yaml:"expect_status" json:"expect_status,omitempty" range:"100..599"`
 	// TokenJSON is the dotted path of the token in the JSON response
 	// (token, data.access_token).
 	TokenJSON string `yaml:"token_json" json:"token_json"`

@@ -23,6 +23,15 @@ import (
 // scenario gives none.
 const DefaultTimeout = 10 * time.Second
 
+// Limits that catch typos rather than restrict real use. The range tags
+// quote them, and a test keeps the two in step.
+const (
+	maxConns = 100_000
+	// maxWeight bounds a request's weight: a million to one is finer than
+	// any mix needs, and the weights' sum stays far from overflowing.
+	maxWeight = 1_000_000
+)
+
 // Config is the `target.http` block of a scenario.
 type Config struct {
 	// BaseURL is scheme://host[:port][/prefix]; request paths are appended.
@@ -31,7 +40,7 @@ type Config struct {
 	Requests []Request `yaml:"requests" json:"requests"`
 	// ExpectStatus lists the statuses that count as success; empty means
 	// 200–399 (redirects are not followed, so a 3xx is a response too).
-	ExpectStatus []int `yaml:"expect_status" json:"expect_status,omitempty"`
+	ExpectStatus []int `yaml:"expect_status" json:"expect_status,omitempty" range:"100..599"`
 	// Timeout bounds one request end to end (default 10s).
 	Timeout units.Duration `yaml:"timeout" json:"timeout,omitempty"`
 	// NoReuse opens a new connection for every request (keep-alive off),
@@ -39,7 +48,7 @@ type Config struct {
 	NoReuse bool `yaml:"no_reuse" json:"no_reuse,omitempty"`
 	// MaxConns caps connections per host (0: no cap). Requests beyond it
 	// wait in the Transport and that wait shows up as blocked.
-	MaxConns int `yaml:"max_conns" json:"max_conns,omitempty"`
+	MaxConns int `yaml:"max_conns" json:"max_conns,omitempty" range:"0..100000"`
 
 	// Auth logs in once at Open; load requests carry the token.
 	Auth *Auth `yaml:"auth" json:"auth,omitempty"`
@@ -58,8 +67,10 @@ type Config struct {
 // Request is one entry of the mix.
 type Request struct {
 	Name string `yaml:"name" json:"name"`
-	// Weight is the relative frequency (default 1).
-	Weight int `yaml:"weight" json:"weight,omitempty"`
+	// Weight is the relative frequency (default 1). A pointer, so that a
+	// written 0, which would never be picked, is refused rather than read
+	// as unset.
+	Weight *int `yaml:"weight" json:"weight,omitempty" range:"1..1000000"`
 	// Method defaults to GET.
 	Method string `yaml:"method" json:"method,omitempty"`
 	// Path is appended to BaseURL; it may contain generators in braces,
@@ -69,6 +80,14 @@ type Request struct {
 	// tokens stay out of the scenario file; they are expanded at Open.
 	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 	Body    string            `yaml:"body" json:"body,omitempty"`
+}
+
+// weight is the request's weight, 1 when it is not written.
+func (r *Request) weight() int {
+	if r.Weight == nil {
+		return 1
+	}
+	return *r.Weight
 }
 
 var methods = map[string]bool{
@@ -89,8 +108,8 @@ func (c *Config) Validate() map[string]string {
 	}
 	for i, r := range c.Requests {
 		p := fmt.Sprintf("requests[%d]", i)
-		if r.Weight < 0 {
-			errs[p+".weight"] = "must be 0 or more (0 means 1)"
+		if w := r.weight(); w < 1 || w > maxWeight {
+			errs[p+".weight"] = fmt.Sprintf("must be between 1 and %d (leave it out for 1), got %d", maxWeight, w)
 		}
 		if r.Method != "" && !methods[strings.ToUpper(r.Method)] {
 			errs[p+".method"] = "must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -107,8 +126,11 @@ func (c *Config) Validate() map[string]string {
 			errs[fmt.Sprintf("expect_status[%d]", i)] = "must be an HTTP status between 100 and 599"
 		}
 	}
-	if c.MaxConns < 0 {
-		errs["max_conns"] = "must be 0 (no cap) or more"
+	if c.MaxConns < 0 || c.MaxConns > maxConns {
+		errs["max_conns"] = fmt.Sprintf("must be between 0 (no cap) and %d, got %d", maxConns, c.MaxConns)
+	}
+	if msg := c.Timeout.Check(units.MaxDuration, false); msg != "" {
+		errs["timeout"] = msg
 	}
 	c.validateBlocks(errs)
 	return errs

@@ -12,7 +12,7 @@ import (
 func TestValidate(t *testing.T) {
 	c := Config{
 		BaseURL: "ftp://x",
-		Requests: []Request{{Path: "items", Weight: -1, Method: "BREW"},
+		Requests: []Request{{Path: "items", Weight: new(-1), Method: "BREW"},
 			{Path: "/a/{nope()}", Headers: map[string]string{"A": "${POOLLOAD_UNSET_VAR}"}, Body: "${POOLLOAD_UNSET_VAR}"}},
 		ExpectStatus: []int{42},
 		MaxConns:     -1,
@@ -67,7 +67,7 @@ func TestRequestMixAndContent(t *testing.T) {
 		mu.Unlock()
 	})
 	d := open(t, Config{BaseURL: s.URL + "/", Requests: []Request{
-		{Name: "get", Path: "/a", Weight: 3},
+		{Name: "get", Path: "/a", Weight: new(3)},
 		{Name: "post", Method: "post", Path: "/b", Headers: map[string]string{"X-Token": "${POOLLOAD_TEST_TOKEN}"}, Body: "hi"},
 	}})
 	for i := range 400 {

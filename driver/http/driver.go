@@ -97,7 +97,7 @@ func (d *Driver) prepare() error {
 			m = nethttp.MethodGet
 		}
 		d.reqs = append(d.reqs, request{method: m, path: path, header: h, body: expandEnv(r.Body)})
-		total += max(r.Weight, 1)
+		total += r.weight()
 		d.cum = append(d.cum, total)
 	}
 	return nil

@@ -64,11 +64,11 @@ type Config struct {
 	TLS *TLSConfig `yaml:"tls" json:"tls,omitempty"`
 
 	// MaxOpen is SetMaxOpenConns (default 10).
-	MaxOpen int `yaml:"max_open" json:"max_open,omitempty"`
+	MaxOpen int `yaml:"max_open" json:"max_open,omitempty" range:"0..100000"`
 	// MaxIdle is SetMaxIdleConns; unset means MaxOpen, never the library's
 	// silent default of 2, which would quietly cool a warm pool. 0 keeps
 	// no idle connection at all.
-	MaxIdle         *int           `yaml:"max_idle" json:"max_idle,omitempty"`
+	MaxIdle         *int           `yaml:"max_idle" json:"max_idle,omitempty" range:"0..max_open"`
 	ConnMaxLifetime units.Duration `yaml:"conn_max_lifetime" json:"conn_max_lifetime,omitempty"`
 	ConnMaxIdleTime units.Duration `yaml:"conn_max_idle_time" json:"conn_max_idle_time,omitempty"`
 	// AcquireTimeout bounds blocked, including any connection setup.
@@ -95,8 +95,11 @@ type Config struct {
 // Operation is one kind of iteration: a statement, or a transaction of
 // statements on one connection, then an optional hold of the connection.
 type Operation struct {
-	Name   string      `yaml:"name" json:"name,omitempty"`
-	Weight int         `yaml:"weight" json:"weight,omitempty"` // 0 means 1
+	Name string `yaml:"name" json:"name,omitempty"`
+	// Weight is the operation's share of the iterations (default 1). A
+	// pointer, so that a written 0, which would never be picked, is refused
+	// rather than read as unset.
+	Weight *int        `yaml:"weight" json:"weight,omitempty" range:"1..1000000"`
 	SQL    string      `yaml:"sql" json:"sql,omitempty"`
 	Args   []string    `yaml:"args" json:"args,omitempty"`
 	Tx     []Statement `yaml:"tx" json:"tx,omitempty"`
@@ -116,7 +119,7 @@ type Statement struct {
 // dropped by Teardown.
 type Seed struct {
 	Table string `yaml:"table" json:"table"`
-	Rows  int    `yaml:"rows" json:"rows"`
+	Rows  int    `yaml:"rows" json:"rows" range:"1..10000000"`
 }
 
 // SetDefaults fills unset fields with their defaults, so that the resolved
@@ -125,7 +128,9 @@ func (c *Config) SetDefaults() {
 	if c.MaxOpen == 0 {
 		c.MaxOpen = DefaultMaxOpen
 	}
-	if c.MaxIdle == nil {
+	// Only a max_open in range is copied: the copy of a wrong one would
+	// draw a second message, about a max_idle nobody wrote.
+	if c.MaxIdle == nil && c.MaxOpen > 0 && c.MaxOpen <= maxPoolSize {
 		n := c.MaxOpen
 		c.MaxIdle = &n
 	}

@@ -49,7 +49,7 @@ func TestValidate(t *testing.T) {
 		Operations: []Operation{
 			{Name: "a", SQL: "SELECT ?, ?", Args: []string{"rand_int(1,10)", "bogus(1)"}},
 			{Name: "a", SQL: "SELECT 1", Tx: []Statement{{SQL: "SELECT 1"}}},
-			{Weight: -2},
+			{Weight: new(-2)},
 			{Tx: []Statement{{SQL: "UPDATE t SET k=? WHERE id=?", Args: []string{"rand_int(1", "100)"}}, {SQL: " "}}},
 		},
 		SetupSQL: []string{""},
@@ -136,7 +136,7 @@ func TestCountPlaceholders(t *testing.T) {
 }
 
 func TestPickWeights(t *testing.T) {
-	c := Config{Operations: []Operation{{Name: "a", SQL: "SELECT 1", Weight: 3}, {Name: "b", SQL: "SELECT 2"}}}
+	c := Config{Operations: []Operation{{Name: "a", SQL: "SELECT 1", Weight: new(3)}, {Name: "b", SQL: "SELECT 2"}}}
 	errs := map[string]string{}
 	w := c.compile(errs)
 	if len(errs) > 0 {

@@ -144,7 +144,7 @@ func TestWorkloadSeedTx(t *testing.T) {
 		TeardownSQL: []string{"DROP TABLE IF EXISTS " + log},
 		Seed:        &Seed{Table: seed, Rows: 2500},
 		Operations: []Operation{
-			{Name: "read", Weight: 3, SQL: "SELECT k, pad FROM " + seed + " WHERE id = ?", Args: []string{"rand_int(1,2500)"}},
+			{Name: "read", Weight: new(3), SQL: "SELECT k, pad FROM " + seed + " WHERE id = ?", Args: []string{"rand_int(1,2500)"}},
 			{Name: "write", Hold: units.Duration(time.Millisecond), Tx: []Statement{
 				{SQL: "UPDATE " + seed + " SET k = k + 1 WHERE id = ?", Args: []string{"rand_int(1,2500)"}},
 				{SQL: "INSERT INTO " + log + " VALUES (?, ?, ?, ?)", Args: []string{"seq()", "vu()", "uuid()", "choice(a,b)"}},

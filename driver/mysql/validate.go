@@ -4,17 +4,21 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/units"
 )
 
-// Limits that catch typos rather than restrict real use.
+// Limits that catch typos rather than restrict real use. The range tags
+// in config.go quote them; a test keeps the two in step.
 const (
 	maxSeedRows = 10_000_000
 	maxPoolSize = 100_000
+	// maxWeight bounds an operation's weight: a million to one is finer
+	// than any mix needs, and the weights' sum stays far from overflowing.
+	maxWeight = 1_000_000
 )
 
 var (
@@ -101,23 +105,31 @@ func (c *Config) validateTarget(errs map[string]string) {
 }
 
 func (c *Config) validatePool(errs map[string]string) {
-	if c.MaxOpen < 0 || c.MaxOpen > maxPoolSize {
-		errs["max_open"] = fmt.Sprintf("must be between 1 and %d (0 means %d)", maxPoolSize, DefaultMaxOpen)
+	openOK := c.MaxOpen >= 0 && c.MaxOpen <= maxPoolSize
+	if !openOK {
+		errs["max_open"] = fmt.Sprintf("must be between 1 and %d (0 means %d), got %d", maxPoolSize, DefaultMaxOpen, c.MaxOpen)
 	}
 	maxOpen := c.MaxOpen
 	if maxOpen == 0 {
 		maxOpen = DefaultMaxOpen
 	}
-	if c.MaxIdle != nil && (*c.MaxIdle < 0 || *c.MaxIdle > maxOpen) {
+	// max_idle is compared with max_open only when max_open is right.
+	switch {
+	case c.MaxIdle == nil:
+	case *c.MaxIdle < 0:
+		errs["max_idle"] = fmt.Sprintf("must be 0 or more, got %d; leave it unset to keep every connection", *c.MaxIdle)
+	case openOK && *c.MaxIdle > maxOpen:
 		errs["max_idle"] = fmt.Sprintf("must be between 0 and max_open (%d); leave it unset to keep every connection", maxOpen)
 	}
-	for name, d := range map[string]time.Duration{
-		"conn_max_lifetime": c.ConnMaxLifetime.D(), "conn_max_idle_time": c.ConnMaxIdleTime.D(),
-		"acquire_timeout": c.AcquireTimeout.D(), "query_timeout": c.QueryTimeout.D(),
-		"connect_timeout": c.ConnectTimeout.D(),
+	// A lifetime or idle time beyond a day is beyond any window (which
+	// lasts at most a day): write 0 for unlimited.
+	for name, d := range map[string]units.Duration{
+		"conn_max_lifetime": c.ConnMaxLifetime, "conn_max_idle_time": c.ConnMaxIdleTime,
+		"acquire_timeout": c.AcquireTimeout, "query_timeout": c.QueryTimeout,
+		"connect_timeout": c.ConnectTimeout,
 	} {
-		if d < 0 {
-			errs[name] = "must be 0 or more"
+		if msg := d.Check(units.MaxDuration, false); msg != "" {
+			errs[name] = msg
 		}
 	}
 }

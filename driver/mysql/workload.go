@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/poolload/poolload/units"
 )
 
 // stmt is one statement ready to run.
@@ -62,11 +64,12 @@ func (c *Config) compile(errs map[string]string) *workload {
 			errs[path+".name"] = fmt.Sprintf("%q is also the name of operations[%d]", compiled.name, j)
 		}
 		names[compiled.name] = i
-		weight := o.Weight
-		if weight < 0 {
-			errs[path+".weight"] = "must be 0 or more (0 counts as 1)"
+		weight := 1
+		if o.Weight != nil {
+			weight = *o.Weight
 		}
-		if weight <= 0 {
+		if weight < 1 || weight > maxWeight {
+			errs[path+".weight"] = fmt.Sprintf("must be between 1 and %d (leave it out for 1), got %d", maxWeight, weight)
 			weight = 1
 		}
 		total += weight
@@ -82,8 +85,8 @@ func (c *Config) compile(errs map[string]string) *workload {
 // compileOp checks and parses one operation.
 func compileOp(path string, o Operation, errs map[string]string) op {
 	out := op{name: o.Name, hold: o.Hold.D(), tx: len(o.Tx) > 0}
-	if o.Hold < 0 {
-		errs[path+".hold"] = "must be 0 or more"
+	if msg := o.Hold.Check(units.MaxDuration, false); msg != "" {
+		errs[path+".hold"] = msg
 	}
 	switch {
 	case o.SQL != "" && len(o.Tx) > 0:

@@ -23,14 +23,19 @@ type Config struct {
 	// to imitate a pool acquire (used by tests of drop attribution).
 	Blocked units.Duration `yaml:"blocked" json:"blocked,omitempty"`
 	// ErrorRate is the fraction of iterations that fail with class "other".
-	ErrorRate float64 `yaml:"error_rate" json:"error_rate,omitempty"`
+	ErrorRate float64 `yaml:"error_rate" json:"error_rate,omitempty" range:"0..1"`
 }
 
 // Validate reports every problem in c as field → message.
 func (c *Config) Validate() map[string]string {
 	errs := map[string]string{}
-	if c.ErrorRate < 0 || c.ErrorRate > 1 {
+	if !(c.ErrorRate >= 0 && c.ErrorRate <= 1) { // NaN too
 		errs["error_rate"] = "must be between 0 and 1"
+	}
+	for name, d := range map[string]units.Duration{"delay": c.Delay, "jitter": c.Jitter, "blocked": c.Blocked} {
+		if msg := d.Check(units.MaxDuration, false); msg != "" {
+			errs[name] = msg
+		}
 	}
 	return errs
 }
