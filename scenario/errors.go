@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -63,7 +66,20 @@ type errorList struct {
 // every message can still be followed to the file.
 func (l *errorList) add(p pos, field, msg string) {
 	p.line, p.col = max(p.line, 1), max(p.col, 1)
-	l.list = append(l.list, Error{File: l.file, Line: p.line, Col: p.col, Field: field, Msg: msg})
+	l.list = append(l.list, Error{File: l.file, Line: p.line, Col: p.col, Field: printable(field), Msg: msg})
+}
+
+// printable is a field path as a message can show it: a key from a file
+// that is not a scenario (a binary, say) may be long or hold control
+// bytes, which are escaped and cut.
+func printable(field string) string {
+	if len(field) <= 2*maxQuoted && !strings.ContainsFunc(field, func(r rune) bool {
+		return !unicode.IsPrint(r) || r == utf8.RuneError
+	}) {
+		return field
+	}
+	q := strconv.Quote(field)
+	return clip(q[1 : len(q)-1])
 }
 
 // err returns the problems in file order, or nil when there are none.
@@ -97,7 +113,7 @@ func (l *errorList) addYAML(err error, idx *index) {
 	p := pos{tk.Position.Line, tk.Position.Column}
 	msg := oneLine(ye.GetMessage())
 	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
-		msg = fmt.Sprintf("duplicate key %q (first written at line %s, column %s)", m[1], m[2], m[3])
+		msg = fmt.Sprintf("duplicate key %s (first written at line %s, column %s)", quote(m[1]), m[2], m[3])
 	} else if _, syntax := ye.(*yaml.SyntaxError); syntax {
 		msg = "invalid YAML: " + msg
 	}
@@ -192,7 +208,7 @@ func nodePos(n ast.Node) pos {
 func describe(n ast.Node) string {
 	switch v := n.(type) {
 	case *ast.StringNode:
-		return fmt.Sprintf("string %q", v.Value)
+		return "string " + quote(v.Value)
 	case *ast.LiteralNode:
 		return "a multi-line string"
 	case *ast.MappingNode, *ast.MappingValueNode:
@@ -205,9 +221,39 @@ func describe(n ast.Node) string {
 		return "number " + v.GetToken().Value
 	}
 	if tk := n.GetToken(); tk != nil {
-		return fmt.Sprintf("%q", tk.Value)
+		return quote(tk.Value)
 	}
 	return n.Type().YAMLName()
+}
+
+// maxQuoted is how much of a value a message quotes: a file that is not
+// YAML at all (a binary, say) reads as one long string, and the message
+// should show what it starts with, not all of it.
+const maxQuoted = 40
+
+// quote is s in Go quotes with non-printable bytes escaped, cut after
+// maxQuoted bytes: "\x7fELF\x02…" (1234 bytes).
+func quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(prefix(s, maxQuoted)), len(s))
+}
+
+// clip is s cut after maxQuoted bytes, for text shown without quotes.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	return prefix(s, maxQuoted) + "…"
+}
+
+// prefix is at most n bytes of s, not cutting a UTF-8 character in two.
+func prefix(s string, n int) string {
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // unknownField says what was expected instead of name: the close match when
@@ -220,9 +266,9 @@ func unknownField(name string, known []string) string {
 		}
 	}
 	if best != "" {
-		return fmt.Sprintf("unknown field %q (did you mean %s?)", name, best)
+		return fmt.Sprintf("unknown field %s (did you mean %s?)", quote(name), best)
 	}
-	return fmt.Sprintf("unknown field %q (expected one of %s)", name, strings.Join(known, ", "))
+	return fmt.Sprintf("unknown field %s (expected one of %s)", quote(name), strings.Join(known, ", "))
 }
 
 // levenshtein is the edit distance between a and b, in bytes (field names

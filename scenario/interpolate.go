@@ -83,7 +83,7 @@ func expandRef(s []byte, lookup func(string) (string, bool)) (val string, size i
 	ref := string(s[:end+1])
 	name, def, hasDef := strings.Cut(string(s[2:end]), ":-")
 	if !envName.MatchString(name) {
-		return "", end + 1, fmt.Sprintf("%q is not a variable reference: write ${NAME} or ${NAME:-default} (or $${ for a literal ${)", ref)
+		return "", end + 1, fmt.Sprintf("%s is not a variable reference: write ${NAME} or ${NAME:-default} (or $${ for a literal ${)", quote(ref))
 	}
 	val, ok := lookup(name)
 	if hasDef && val == "" {

@@ -144,6 +144,10 @@ type textYAML interface {
 type checker struct {
 	idx  *index
 	errs *errorList
+	// bounds is the range tag of the field being checked ("1..100000"),
+	// which an out-of-range number's message quotes; a list or a map
+	// passes its field's on to its elements.
+	bounds string
 }
 
 // value checks node n against type t at path.
@@ -204,7 +208,10 @@ func (c *checker) structure(n ast.Node, t reflect.Type, path string) {
 			c.errs.add(nodePos(e.Key), joinPath(path, name), unknownField(name, names))
 			continue
 		}
+		outer := c.bounds
+		c.bounds = f.Tag.Get("range")
 		c.entry(e.Key, e.Value, f.Type, joinPath(path, name))
+		c.bounds = outer
 	}
 }
 

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -52,10 +53,22 @@ func (c *checker) scalar(n ast.Node, k reflect.Kind, path string) {
 		_, ok = n.(ast.ScalarNode)
 		want = "a string"
 	case reflect.Int, reflect.Int64, reflect.Int32:
+		if neg, big := tooBig(n, true); big {
+			c.errs.add(nodePos(n), path, outOfRange(n, c.bounds, neg, true))
+			return
+		}
 		ok, want = isWholeNumber(n), "a whole number"
 	case reflect.Float64, reflect.Float32:
+		if neg, big := tooBig(n, false); big {
+			c.errs.add(nodePos(n), path, outOfRange(n, c.bounds, neg, false))
+			return
+		}
 		_, ok = numberValue(n)
 		want = "a number"
+		switch n.(type) {
+		case *ast.InfinityNode, *ast.NanNode:
+			want = "a finite number"
+		}
 	case reflect.Bool:
 		_, ok = n.(*ast.BoolNode)
 		want = "true or false"
@@ -65,6 +78,57 @@ func (c *checker) scalar(n ast.Node, k reflect.Kind, path string) {
 	if !ok {
 		c.errs.add(nodePos(n), path, fmt.Sprintf("expected %s, got %s", want, describe(n)))
 	}
+}
+
+// maxExact is the largest magnitude below which a float64 holds every whole
+// number: beyond it, a whole number written as 1e17 is no longer exact,
+// and every field's range stops far below it.
+const maxExact = 1 << 53
+
+// tooBig reports whether n is written as a number of a magnitude its field
+// cannot hold (beyond int64 for a whole number, or beyond float64), and
+// whether it is negative. goccy reads such a number as a string, which
+// would otherwise be reported as "got string".
+func tooBig(n ast.Node, whole bool) (neg, big bool) {
+	if i, ok := n.(*ast.IntegerNode); ok {
+		u, isUint := i.Value.(uint64)
+		return false, whole && isUint && u > math.MaxInt64
+	}
+	text, ok := scalarText(n)
+	if !ok {
+		return false, false
+	}
+	text = strings.TrimSpace(text)
+	neg = strings.HasPrefix(text, "-")
+	if _, err := strconv.ParseInt(text, 0, 64); whole && errors.Is(err, strconv.ErrRange) {
+		return neg, true
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0):
+		return neg, true
+	case err == nil && whole && f == math.Trunc(f) && math.Abs(f) > maxExact:
+		return neg, true
+	}
+	return false, false
+}
+
+// outOfRange says that n is beyond its field's range, quoting the field's
+// bound from its range tag ("1..100000"), or its type's when it has none.
+func outOfRange(n ast.Node, bounds string, neg, whole bool) string {
+	text, _ := scalarText(n)
+	lo, hi, ok := strings.Cut(bounds, "..")
+	switch {
+	case ok:
+	case whole:
+		lo, hi = strconv.Itoa(math.MinInt64), strconv.Itoa(math.MaxInt64)
+	default:
+		lo, hi = strconv.FormatFloat(-math.MaxFloat64, 'g', 3, 64), strconv.FormatFloat(math.MaxFloat64, 'g', 3, 64)
+	}
+	if neg {
+		return fmt.Sprintf("%s is out of range (min %s)", clip(strings.TrimSpace(text)), lo)
+	}
+	return fmt.Sprintf("%s is out of range (max %s)", clip(strings.TrimSpace(text)), hi)
 }
 
 // numberValue is the finite number n holds, if any.

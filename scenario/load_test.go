@@ -136,7 +136,7 @@ scenarios/x.yaml:2:1: target.noop: required when target.driver is noop
 scenarios/x.yaml:6:9: load.rate: must be greater than 0
 scenarios/x.yaml:9:12: load.max_vus: must be at least pre_allocated_vus (10), got 5
 scenarios/x.yaml:12:11: variants[1].name: "cold" is already the name of variants[0]
-scenarios/x.yaml:13:14: variants[1].prewarm: must be 0 or more, got -1
+scenarios/x.yaml:13:14: variants[1].prewarm: must be between 0 and 100000, got -1
 scenarios/x.yaml:14:9: repeat: must be between 1 and 1000, got 0
 scenarios/x.yaml:16:13: output.interval: must be between 100ms and 1m, got 10ms`,
 		},

@@ -61,7 +61,7 @@ func targetShape() reflect.Type {
 	}
 	fields = append(fields,
 		reflect.StructField{Name: "Instances", Type: reflect.TypeFor[int](),
-			Tag: `yaml:"instances" json:"instances,omitempty"`},
+			Tag: `yaml:"instances" json:"instances,omitempty" range:"0..10000"`},
 		reflect.StructField{Name: "Network", Type: reflect.TypeFor[*network.Conditions](),
 			Tag: `yaml:"network" json:"network,omitempty"`})
 	return reflect.StructOf(fields)

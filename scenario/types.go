@@ -9,13 +9,18 @@ import (
 )
 
 // Scenario is one YAML file, loaded, defaulted and validated.
+//
+// A numeric field's range tag ("1..100000") is its range as the message
+// about a number too large to read quotes it; Validate checks the range
+// itself, against the constants in limits.go, and a test keeps the two in
+// step.
 type Scenario struct {
 	Name        string              `yaml:"name" json:"name"`
 	Description string              `yaml:"description" json:"description,omitempty"`
 	Target      Target              `yaml:"target" json:"target"`
 	Load        LoadConfig          `yaml:"load" json:"load"`
 	Variants    []Variant           `yaml:"variants" json:"variants"`
-	Repeat      int                 `yaml:"repeat" json:"repeat"`
+	Repeat      int                 `yaml:"repeat" json:"repeat" range:"1..1000"`
 	Thresholds  map[string][]string `yaml:"thresholds" json:"thresholds,omitempty"`
 	Output      Output              `yaml:"output" json:"output"`
 	// Service is a process poolload runs for the whole run, such as the
@@ -37,24 +42,24 @@ type LoadConfig struct {
 	Executor string `yaml:"executor" json:"executor"`
 
 	// constant-arrival-rate
-	Rate     float64        `yaml:"rate" json:"rate,omitempty"`
+	Rate     float64        `yaml:"rate" json:"rate,omitempty" range:"0..10000000 per second"`
 	Duration units.Duration `yaml:"duration" json:"duration,omitempty"`
 
 	// ramping-arrival-rate
-	StartRate float64 `yaml:"start_rate" json:"start_rate,omitempty"`
+	StartRate float64 `yaml:"start_rate" json:"start_rate,omitempty" range:"0..10000000 per second"`
 	Stages    []Stage `yaml:"stages" json:"stages,omitempty"`
 
 	// common
 	TimeUnit        units.Duration `yaml:"time_unit" json:"time_unit"`
-	PreAllocatedVUs int            `yaml:"pre_allocated_vus" json:"pre_allocated_vus"`
-	MaxVUs          int            `yaml:"max_vus" json:"max_vus"`
+	PreAllocatedVUs int            `yaml:"pre_allocated_vus" json:"pre_allocated_vus" range:"1..100000"`
+	MaxVUs          int            `yaml:"max_vus" json:"max_vus" range:"pre_allocated_vus..100000"`
 	GracefulStop    units.Duration `yaml:"graceful_stop" json:"graceful_stop"`
 }
 
 // Stage is one linear piece of a ramping rate: from the previous stage's
 // target (or start_rate) to Target over Duration.
 type Stage struct {
-	Target   float64        `yaml:"target" json:"target"`
+	Target   float64        `yaml:"target" json:"target" range:"0..10000000 per second"`
 	Duration units.Duration `yaml:"duration" json:"duration"`
 }
 
@@ -64,7 +69,7 @@ type Variant struct {
 	Name string `yaml:"name" json:"name"`
 	// Prewarm holds this many connections at once before t0, then releases
 	// them into the pool.
-	Prewarm int `yaml:"prewarm" json:"prewarm,omitempty"`
+	Prewarm int `yaml:"prewarm" json:"prewarm,omitempty" range:"0..100000"`
 	// Warmup is an unmeasured load phase before t0.
 	Warmup *Warmup `yaml:"warmup" json:"warmup,omitempty"`
 	// Idle is a pause between the prelude and t0.
@@ -76,7 +81,7 @@ type Variant struct {
 
 // Warmup is an unmeasured constant-rate load phase.
 type Warmup struct {
-	Rate     float64        `yaml:"rate" json:"rate"`
+	Rate     float64        `yaml:"rate" json:"rate" range:"0..10000000 per second"`
 	Duration units.Duration `yaml:"duration" json:"duration"`
 }
 

@@ -13,14 +13,6 @@ import (
 	"github.com/poolload/poolload/units"
 )
 
-// Limits a scenario must stay within.
-const (
-	MaxVUsLimit = 100_000
-	MaxRepeat   = 1000
-	MinInterval = 100 * time.Millisecond
-	MaxInterval = time.Minute
-)
-
 // FieldError is one problem found by Validate: Field is the dotted YAML
 // path (load.stages[1].duration).
 type FieldError struct {
@@ -47,7 +39,7 @@ func (s *Scenario) Validate() []FieldError {
 	p.name("name", s.Name)
 	s.Target.validate(&p)
 	s.Load.validate(&p)
-	validateVariants(&p, s.Variants, s.Target.Driver)
+	validateVariants(&p, s.Variants, s.Target.Driver, s.Load.TimeUnit.D(), s.Load.unitOK())
 	s.validateService(&p)
 	if s.Repeat < 1 || s.Repeat > MaxRepeat {
 		p.add("repeat", "must be between 1 and %d, got %d", MaxRepeat, s.Repeat)
@@ -58,6 +50,10 @@ func (s *Scenario) Validate() []FieldError {
 	}
 	if iv := s.Output.Interval.D(); iv < MinInterval || iv > MaxInterval {
 		p.add("output.interval", "must be between %s and %s, got %s", short(MinInterval), short(MaxInterval), short(iv))
+	}
+	if len(p) == 0 {
+		// Only a run whose every part is in range is worth adding up.
+		s.validateRunLength(&p)
 	}
 	return p
 }
@@ -95,8 +91,8 @@ func (t *Target) validate(p *problems) {
 		}
 		addSorted(p, "target.network.", t.Network.Validate())
 	}
-	if t.Instances < 0 {
-		p.add("target.instances", "must be 1 or more (0 means 1), got %d", t.Instances)
+	if t.Instances < 0 || t.Instances > MaxInstances {
+		p.add("target.instances", "must be between 1 and %d (0 means 1), got %d", MaxInstances, t.Instances)
 	}
 	for _, d := range registered() {
 		b, field := t.Blocks[d.Name], "target."+d.Name
@@ -123,38 +119,40 @@ func addSorted(p *problems, prefix string, m map[string]string) {
 	}
 }
 
+// unitOK reports whether time_unit is in range, so that the rates per
+// time_unit can be checked against MaxRate.
+func (l *LoadConfig) unitOK() bool { return l.TimeUnit > 0 && l.TimeUnit.D() <= MaxDuration }
+
 func (l *LoadConfig) validate(p *problems) {
+	unitOK := p.duration("load.time_unit", l.TimeUnit.D(), MaxDuration, true)
 	switch l.Executor {
 	case ConstantArrivalRate:
-		l.validateConstant(p)
+		l.validateConstant(p, unitOK)
 	case RampingArrivalRate:
-		l.validateRamping(p)
+		l.validateRamping(p, unitOK)
 	case "":
 		p.add("load.executor", "required (one of %s, %s)", ConstantArrivalRate, RampingArrivalRate)
 	default:
 		p.add("load.executor", "unknown executor %q (one of %s, %s)", l.Executor, ConstantArrivalRate, RampingArrivalRate)
 	}
-	if l.TimeUnit <= 0 {
-		p.add("load.time_unit", "must be greater than 0")
+	preOK := l.PreAllocatedVUs >= 1 && l.PreAllocatedVUs <= MaxVUsLimit
+	if !preOK {
+		p.add("load.pre_allocated_vus", "must be between 1 and %d, got %d", MaxVUsLimit, l.PreAllocatedVUs)
 	}
-	if l.PreAllocatedVUs < 1 {
-		p.add("load.pre_allocated_vus", "must be at least 1")
-	}
+	// An unwritten max_vus is pre_allocated_vus: when that is out of range,
+	// its own message says so, and max_vus gets none.
+	derived := l.MaxVUs == l.PreAllocatedVUs && !preOK
 	switch {
-	case l.MaxVUs < l.PreAllocatedVUs:
+	case preOK && l.MaxVUs < l.PreAllocatedVUs:
 		p.add("load.max_vus", "must be at least pre_allocated_vus (%d), got %d", l.PreAllocatedVUs, l.MaxVUs)
-	case l.MaxVUs > MaxVUsLimit:
+	case l.MaxVUs > MaxVUsLimit && !derived:
 		p.add("load.max_vus", "must be at most %d, got %d", MaxVUsLimit, l.MaxVUs)
 	}
+	p.duration("load.graceful_stop", l.GracefulStop.D(), MaxDuration, false)
 }
 
-func (l *LoadConfig) validateConstant(p *problems) {
-	if !positive(l.Rate) {
-		p.add("load.rate", "must be greater than 0")
-	}
-	if l.Duration <= 0 {
-		p.add("load.duration", "must be greater than 0")
-	}
+func (l *LoadConfig) validateConstant(p *problems, unitOK bool) {
+	p.window("load.", l.Rate, l.Duration.D(), l.TimeUnit.D(), unitOK)
 	const why = "not allowed with executor constant-arrival-rate (it belongs to ramping-arrival-rate)"
 	if l.StartRate != 0 {
 		p.add("load.start_rate", why)
@@ -164,40 +162,43 @@ func (l *LoadConfig) validateConstant(p *problems) {
 	}
 }
 
-func (l *LoadConfig) validateRamping(p *problems) {
+func (l *LoadConfig) validateRamping(p *problems, unitOK bool) {
 	if l.Rate != 0 {
 		p.add("load.rate", "not allowed with executor ramping-arrival-rate (use start_rate and stages[].target)")
 	}
 	if l.Duration != 0 {
 		p.add("load.duration", "not allowed with executor ramping-arrival-rate (the stages' durations add up to the run's)")
 	}
-	if !nonNegative(l.StartRate) {
-		p.add("load.start_rate", "must be 0 or more")
-	}
+	unit := l.TimeUnit.D()
+	ok := p.rate("load.start_rate", l.StartRate, unit, unitOK, true)
 	if len(l.Stages) == 0 {
 		p.add("load.stages", "required: at least one {target, duration} stage")
 		return
 	}
-	area, prev, ok := 0.0, l.StartRate, true
+	// Iterations and length are summed as floats: each stage is checked
+	// on its own, and a sum of many stages must not overflow either.
+	iterations, secs, prev := 0.0, 0.0, l.StartRate
 	for i, st := range l.Stages {
 		field := fmt.Sprintf("load.stages[%d]", i)
-		if !nonNegative(st.Target) {
-			p.add(field+".target", "must be 0 or more")
-			ok = false
-		}
-		if st.Duration <= 0 {
-			p.add(field+".duration", "must be greater than 0")
-			ok = false
-		}
-		area += (prev + st.Target) / 2 * st.Duration.D().Seconds()
+		ok = p.rate(field+".target", st.Target, unit, unitOK, true) && ok
+		ok = p.duration(field+".duration", st.Duration.D(), MaxWindow, true) && ok
+		iterations += planned((prev+st.Target)/2, unit, st.Duration.D())
+		secs += st.Duration.D().Seconds()
 		prev = st.Target
 	}
-	if ok && !positive(area) {
+	switch {
+	case !ok || !unitOK:
+	case secs > MaxWindow.Seconds():
+		p.add("load.stages", "the stages last %s in all; a window may last at most %s",
+			hours(secs), short(MaxWindow))
+	case iterations <= minPlanned:
 		p.add("load.stages", "the ramp starts no iteration: start_rate and every target are 0")
 	}
 }
 
-func validateVariants(p *problems, vs []Variant, driverName string) {
+// validateVariants checks each variant; a warm-up's rate is per the load's
+// time_unit (unitOK false when that is wrong).
+func validateVariants(p *problems, vs []Variant, driverName string, unit time.Duration, unitOK bool) {
 	seen := map[string]int{}
 	for i, v := range vs {
 		field := fmt.Sprintf("variants[%d]", i)
@@ -207,20 +208,16 @@ func validateVariants(p *problems, vs []Variant, driverName string) {
 		} else {
 			seen[v.Name] = i
 		}
-		if v.Prewarm < 0 {
-			p.add(field+".prewarm", "must be 0 or more, got %d", v.Prewarm)
+		if v.Prewarm < 0 || v.Prewarm > MaxPrewarm {
+			p.add(field+".prewarm", "must be between 0 and %d, got %d", MaxPrewarm, v.Prewarm)
 		}
 		if reg, _ := lookup(driverName); v.Prewarm > 0 && driverName != "" && !reg.Caps.Prewarm {
 			p.add(field+".prewarm", "the %s driver has no pool to prewarm (use warmup: for an unmeasured load phase)", driverName)
 		}
 		if w := v.Warmup; w != nil {
-			if !positive(w.Rate) {
-				p.add(field+".warmup.rate", "must be greater than 0")
-			}
-			if w.Duration <= 0 {
-				p.add(field+".warmup.duration", "must be greater than 0")
-			}
+			p.window(field+".warmup.", w.Rate, w.Duration.D(), unit, unitOK)
 		}
+		p.duration(field+".idle", v.Idle.D(), MaxDuration, false)
 	}
 }
 
@@ -269,9 +266,6 @@ func short(d time.Duration) string { return units.Short(d) }
 
 // positive is true for a finite number greater than 0 (false for NaN).
 func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
-
-// nonNegative is true for a finite number of 0 or more.
-func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }
 
 func hasVariant(vs []Variant, name string) bool {
 	for _, v := range vs {

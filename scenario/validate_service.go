@@ -14,9 +14,7 @@ func (s *Scenario) validateService(p *problems) {
 		} else if sv.Ready == "" && s.BaseURL() == "" {
 			p.add("service.ready", "required unless the target is %s (then it defaults to base_url)", baseURLDrivers())
 		}
-		if sv.Timeout < 0 {
-			p.add("service.timeout", "must be greater than 0")
-		}
+		p.duration("service.timeout", sv.Timeout.D(), MaxDuration, false)
 	}
 	for i, v := range s.Variants {
 		b := v.Before
@@ -35,8 +33,6 @@ func (s *Scenario) validateService(p *problems) {
 				p.add(field+".ready", "%v", err)
 			}
 		}
-		if b.Timeout < 0 {
-			p.add(field+".timeout", "must be greater than 0")
-		}
+		p.duration(field+".timeout", b.Timeout.D(), MaxDuration, false)
 	}
 }

@@ -77,7 +77,7 @@ func TestValidate(t *testing.T) {
 			[]fe{{"load.stages", "the ramp starts no iteration: start_rate and every target are 0"}}},
 		{"time unit", func(s *Scenario) { s.Load.TimeUnit = 0 }, []fe{{"load.time_unit", "must be greater than 0"}}},
 		{"no VUs", func(s *Scenario) { s.Load.PreAllocatedVUs, s.Load.MaxVUs = 0, 0 },
-			[]fe{{"load.pre_allocated_vus", "must be at least 1"}}},
+			[]fe{{"load.pre_allocated_vus", "must be between 1 and 100000, got 0"}}},
 		{"max below pre-allocated", func(s *Scenario) { s.Load.PreAllocatedVUs = 3 },
 			[]fe{{"load.max_vus", "must be at least pre_allocated_vus (3), got 1"}}},
 		{"too many VUs", func(s *Scenario) { s.Load.MaxVUs = MaxVUsLimit + 1 },
@@ -85,7 +85,7 @@ func TestValidate(t *testing.T) {
 		{"repeat", func(s *Scenario) { s.Repeat = 1001 }, []fe{{"repeat", "must be between 1 and 1000, got 1001"}}},
 		{"variant problems", func(s *Scenario) {
 			s.Variants = []Variant{{Name: "cold"}, {Name: "cold", Prewarm: -1}, {Name: "", Warmup: &Warmup{}}}
-		}, []fe{{"variants[1].name", `"cold" is already the name of variants[0]`}, {"variants[1].prewarm", "must be 0 or more, got -1"},
+		}, []fe{{"variants[1].name", `"cold" is already the name of variants[0]`}, {"variants[1].prewarm", "must be between 0 and 100000, got -1"},
 			{"variants[2].name", "required"}, {"variants[2].warmup.rate", "must be greater than 0"},
 			{"variants[2].warmup.duration", "must be greater than 0"}}},
 		{"output", func(s *Scenario) { s.Output = Output{Interval: units.Duration(2 * time.Minute)} },
