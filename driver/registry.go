@@ -74,7 +74,12 @@ type Registration struct {
 	// variant's ready probe may then be a path under it, and the runner
 	// checks that it answers when no service block starts it.
 	BaseURL func(Config) string
-	Caps    Caps
+	// Follower, if set, returns the block as a segment other than the
+	// first runs it (poolload run --segment i/N, i > 1): without what the
+	// first segment does once for all (setup, seed, teardown), or an error
+	// for what segments cannot share (a private server each).
+	Follower func(Config) (Config, error)
+	Caps     Caps
 }
 
 var registry struct {

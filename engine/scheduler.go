@@ -58,14 +58,25 @@ type vu struct {
 }
 
 // Start allocates the pre-allocated VUs and fixes t0 (now). Run must follow.
-func (w *Window) Start() {
+func (w *Window) Start() { w.StartAt(time.Time{}) }
+
+// StartAt is Start with t0 given: a window on a timeline shared with other
+// generators starts its schedule at the agreed instant, not whenever its
+// VUs are ready. A zero t0 means now.
+func (w *Window) StartAt(t0 time.Time) {
 	w.hard, w.cancel = context.WithCancel(context.Background())
 	w.idle = make(chan *vu, max(w.MaxVUs, w.PreVUs))
 	w.grow = make(chan struct{})
 	for range w.PreVUs {
 		w.addVU()
 	}
-	w.t0 = time.Now()
+	now := time.Now()
+	if t0.IsZero() {
+		t0 = now
+	}
+	// Carry the monotonic clock: a t0 parsed from a flag has none, and
+	// every offset after it must not jump with the wall clock.
+	w.t0 = now.Add(t0.Sub(now))
 }
 
 // T0 is the wall-clock start of the window.

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -64,6 +66,14 @@ type RunInfo struct {
 	// them poolload may run on at once; 0 in records written before them.
 	HostCPUs   int `json:"host_cpus,omitempty"`
 	GoMaxProcs int `json:"gomaxprocs,omitempty"`
+	// Segment says which share of a split load this record holds (nil:
+	// the whole), PlanHash identifies the plan every segment must share,
+	// and StartAt is the timeline's start the segments agreed on.
+	// MergedFrom lists the segment records a merged record came from.
+	Segment    *Segment  `json:"segment,omitempty"`
+	PlanHash   string    `json:"plan_hash,omitempty"`
+	StartAt    time.Time `json:"start_at,omitzero"`
+	MergedFrom []string  `json:"merged_from,omitempty"`
 	// TeardownError is what went wrong undoing the target's preparation
 	// (teardown statements, the service, a managed server), if anything.
 	TeardownError string            `json:"teardown_error,omitempty"`
@@ -77,13 +87,29 @@ type RunInfo struct {
 	Windows []WindowInfo        `json:"windows"`
 }
 
+// Segment is share Index of Count (from 1) of a load split over
+// generators: iteration k of every window belongs to segment k mod Count + 1.
+type Segment struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// PlanHash names a resolved scenario: segments of one load share it.
+func PlanHash(scenario []byte) string {
+	h := sha256.Sum256(scenario)
+	return hex.EncodeToString(h[:12])
+}
+
 // WindowInfo is one variant × repetition: its measured window and prelude.
 type WindowInfo struct {
-	Variant  string            `json:"variant"`
-	Rep      int               `json:"rep"`
-	Status   string            `json:"status"`
-	Error    string            `json:"error,omitempty"`
-	Start    time.Time         `json:"start,omitzero"`
+	Variant string    `json:"variant"`
+	Rep     int       `json:"rep"`
+	Status  string    `json:"status"`
+	Error   string    `json:"error,omitempty"`
+	Start   time.Time `json:"start,omitzero"`
+	// Late is how long after Start a window on a shared timeline (a
+	// segment's) actually began: how well the segments kept to it.
+	Late     units.Duration    `json:"start_late,omitempty"`
 	Length   units.Duration    `json:"length"`  // measured window, t0 to the last VU done
 	Planned  int64             `json:"planned"` // iterations the schedule starts
 	Offered  float64           `json:"offered_rate"`

@@ -68,7 +68,12 @@ func Create(dir string, info RunInfo) (*Writer, error) {
 	}
 	w.hlogB = bufio.NewWriter(w.hlogF)
 	w.hlog = hdr.NewHistogramLogWriter(w.hlogB)
+	// A whole second: hdrhistogram-go writes the StartTime and BaseTime
+	// lines in whole seconds but subtracts the base it was given to the
+	// millisecond, so a base with a fraction would shift every interval by
+	// it for any reader (and two records' intervals against each other).
 	startMs := info.Started.UnixMilli()
+	startMs -= startMs % 1000
 	w.hlog.SetBaseTime(startMs)
 	_ = w.hlog.OutputLogFormatVersion()
 	_ = w.hlog.OutputComment("[poolload " + info.Version + " run " + info.ID + ": values in nanoseconds, Tag=<variant>.<rep>.<metric>]")

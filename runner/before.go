@@ -17,8 +17,8 @@ import (
 // before plays v.Before and records how long it took.
 func (r *Runner) before(ctx context.Context, v *scenario.Variant, pre *record.Prelude) error {
 	b := v.Before
-	if b == nil {
-		return nil
+	if b == nil || !r.Segment.First() {
+		return nil // one restart of the service, by the first segment
 	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, orDefault(b.Timeout, scenario.DefaultServiceTimeout))

@@ -21,11 +21,11 @@ import (
 // shorter interval is written once the last VU is done.
 func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, info *record.WindowInfo) error {
 	l := &r.Scenario.Load
-	sched := ScheduleOf(l)
+	sched := r.Segment.Of(ScheduleOf(l))
 	r.rec.Drain(&collector.Interval{}) // forget anything left from a prelude
 	r.rec.ResetExamples()
 	w := &engine.Window{Driver: drv, Schedule: sched, Recorder: r.rec,
-		PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs, GracefulStop: l.GracefulStop.D()}
+		PreVUs: r.Segment.Share(l.PreAllocatedVUs), MaxVUs: r.Segment.Share(l.MaxVUs), GracefulStop: l.GracefulStop.D()}
 	info.Planned = sched.Total()
 	info.Offered = float64(sched.Total()) / sched.Duration().Seconds()
 	info.Status = record.StatusRunning
@@ -36,8 +36,14 @@ func (r *Runner) measure(ctx context.Context, drv driver.Driver, p WindowPlan, i
 	// (connections opened, pool waits) then count from t0, not from the
 	// prelude's prewarm.
 	it.sample(ctx)
-	w.Start()
-	info.Start = w.T0()
+	t0, err := r.startAt(ctx, p)
+	if err != nil || ctx.Err() != nil {
+		it.out.close()
+		info.Status = record.StatusSkipped // stopped before t0, or too late for it
+		return err
+	}
+	w.StartAt(t0)
+	info.Start, info.Late = w.T0(), units.Duration(r.lateness(t0))
 	for _, mark := range r.Target.Marks {
 		mark(w.T0())
 	}

@@ -42,6 +42,12 @@ type Runner struct {
 	Progress func(Progress)
 	// Log, if set, receives one line per notable event (prelude steps).
 	Log func(format string, args ...any)
+	// Segment is this process's share of the load (the zero value: all of
+	// it). Only the first segment plays the variants' before steps.
+	Segment engine.Segment
+	// Timeline, if set, fixes every window's t0 (segments started apart
+	// agree on it); nil starts each window as soon as its prelude ends.
+	Timeline *Timeline
 
 	rec   *collector.Recorder
 	abort context.CancelCauseFunc
@@ -51,6 +57,7 @@ type Runner struct {
 type WindowPlan struct {
 	Variant *scenario.Variant
 	Rep     int
+	Index   int // its place in the plan, from 0
 }
 
 // Plan lists the windows in run order: repetitions alternate the variants
@@ -59,7 +66,7 @@ func Plan(s *scenario.Scenario) []WindowPlan {
 	var out []WindowPlan
 	for rep := 1; rep <= s.Repeat; rep++ {
 		for i := range s.Variants {
-			out = append(out, WindowPlan{Variant: &s.Variants[i], Rep: rep})
+			out = append(out, WindowPlan{Variant: &s.Variants[i], Rep: rep, Index: len(out)})
 		}
 	}
 	return out
@@ -102,6 +109,9 @@ func (r *Runner) Run(ctx context.Context) error {
 // runWindow plays the variant's before step, opens a fresh driver, plays
 // the rest of the prelude, then the measured window.
 func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *record.WindowInfo) error {
+	if r.Timeline != nil && !waitFor(ctx, r.Timeline.PreludeStart(p.Index)) {
+		return nil // stopped while waiting: the window stays skipped
+	}
 	r.sampleLink(ctx) // the prelude's counts start here
 	if err := r.before(ctx, p.Variant, &info.Prelude); err != nil {
 		if ctx.Err() != nil {
@@ -193,8 +203,8 @@ func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *scenario.Var
 // iterations it ran.
 func (r *Runner) warmup(ctx context.Context, drv driver.Driver, wu *scenario.Warmup) int64 {
 	l := &r.Scenario.Load
-	w := &engine.Window{Driver: drv, Schedule: engine.NewConstant(wu.Rate, l.TimeUnit.D(), wu.Duration.D()),
-		Recorder: collector.NewRecorder(1), PreVUs: l.PreAllocatedVUs, MaxVUs: l.MaxVUs,
+	w := &engine.Window{Driver: drv, Schedule: r.Segment.Of(engine.NewConstant(wu.Rate, l.TimeUnit.D(), wu.Duration.D())),
+		Recorder: collector.NewRecorder(1), PreVUs: r.Segment.Share(l.PreAllocatedVUs), MaxVUs: r.Segment.Share(l.MaxVUs),
 		GracefulStop: l.GracefulStop.D()}
 	w.Start()
 	w.Run(ctx)

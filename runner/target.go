@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/engine"
 	"github.com/poolload/poolload/network"
 	"github.com/poolload/poolload/redact"
 	"github.com/poolload/poolload/scenario"
@@ -52,12 +53,28 @@ func (p *Prepared) Release() error {
 // block is checked to answer, so that a target that is down fails here,
 // before anything is measured. The result is never nil; call its Release.
 func OpenTarget(ctx context.Context, s *scenario.Scenario) (*Prepared, error) {
+	return OpenSegment(ctx, s, engine.Segment{})
+}
+
+// OpenSegment is OpenTarget for one segment of a split load. A segment
+// other than the first leaves to the first what is done once for all: the
+// driver's setup, seed and teardown, and the service block, whose
+// readiness the shared timeline then waits for.
+func OpenSegment(ctx context.Context, s *scenario.Scenario, seg engine.Segment) (*Prepared, error) {
 	p := &Prepared{}
 	reg, ok := driver.Lookup(s.Target.Driver)
 	if !ok {
 		return p, fmt.Errorf("target.driver: unknown driver %q", s.Target.Driver)
 	}
-	tg, err := reg.Start(ctx, s.Target.Block())
+	block := s.Target.Block()
+	if !seg.First() && reg.Follower != nil {
+		f, err := reg.Follower(block)
+		if err != nil {
+			return p, fmt.Errorf("segment %s: %w", seg, err)
+		}
+		block = f
+	}
+	tg, err := reg.Start(ctx, block)
 	if err != nil {
 		return p, err
 	}
@@ -73,6 +90,9 @@ func OpenTarget(ctx context.Context, s *scenario.Scenario) (*Prepared, error) {
 	}
 	if s.Target.Network != nil {
 		err = linkTarget(ctx, s, p, tg)
+	}
+	if !seg.First() {
+		return p, err
 	}
 	if err == nil && s.Service != nil {
 		err = startService(ctx, s, p)

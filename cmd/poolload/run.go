@@ -25,14 +25,14 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run a scenario and write a run record",
 		ArgsUsage: "FILE",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "directory for run records (default: the scenario's output.dir, else results)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no live status lines"},
 			&cli.Float64Flag{Name: "rate", Usage: "override the arrival rate (per time_unit; scales a ramp's peak to it)"},
 			&cli.DurationFlag{Name: "duration", Usage: "override the duration of a constant-arrival-rate load"},
 			&cli.IntFlag{Name: "vus", Usage: "override pre_allocated_vus (and raise max_vus to it)"},
 			&cli.BoolFlag{Name: "no-plots", Usage: "do not render plots into the record at the end"},
-		},
+		}, segmentFlags()...),
 		Action: runAction,
 	}
 }
@@ -63,6 +63,10 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	seg, timeline, err := segmentOf(c, s)
+	if err != nil {
+		return err
+	}
 	out := c.String("out")
 	if out == "" {
 		out = s.Output.Dir
@@ -77,7 +81,10 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	tgt, err := runner.OpenTarget(ctx, s)
+	if err := markSegment(w, seg, timeline); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	tgt, err := runner.OpenSegment(ctx, s, seg)
 	defer tgt.Release()
 	if err != nil {
 		err = fmt.Errorf("preparing the target: %w", err)
@@ -92,7 +99,8 @@ func runAction(c *cli.Context) error {
 	stdout := c.App.Writer
 	fmt.Fprintf(stdout, "poolload %s: %s → %s\n", version, s.Name, w.Dir())
 	r := &runner.Runner{Scenario: s, Target: tgt, Out: w,
-		Log: func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) }}
+		Log:     func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) },
+		Segment: seg, Timeline: timeline}
 	if !c.Bool("quiet") {
 		r.Progress = newStatusPrinter(stdout, s).print
 	}
@@ -133,7 +141,7 @@ func createRecord(out string, s *scenario.Scenario) (*record.Writer, error) {
 	now := time.Now()
 	info := record.RunInfo{Tool: "poolload", Version: version, GoVersion: runtime.Version(),
 		Host: host, HostCPUs: runner.HostCPUs(), GoMaxProcs: runtime.GOMAXPROCS(0),
-		Args: os.Args[1:], Scenario: sc, Started: now, Status: record.StatusRunning,
+		Args: os.Args[1:], Scenario: sc, PlanHash: record.PlanHash(sc), Started: now, Status: record.StatusRunning,
 		Interval: s.Output.Interval, Gauges: runner.GaugeNames(s)}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output directory: %w", err)

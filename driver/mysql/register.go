@@ -31,8 +31,21 @@ func Register() {
 			r := cfg.(*Config).Redacted()
 			return &r
 		},
-		Caps: pdriver.Caps{Prewarm: true, Network: true},
+		Follower: follower,
+		Caps:     pdriver.Caps{Prewarm: true, Network: true},
 	})
+}
+
+// follower is the block without setup, seed and teardown, which the first
+// segment runs once for all. A managed server is private to one process:
+// segments on other machines could not reach it.
+func follower(cfg pdriver.Config) (pdriver.Config, error) {
+	c := *cfg.(*Config)
+	if c.Server == ServerManaged {
+		return nil, errors.New("target.mysql.server: managed cannot be split into segments (each would start its own private server): give a dsn that every segment can reach")
+	}
+	c.SetupSQL, c.TeardownSQL, c.Seed = nil, nil, nil
+	return &c, nil
 }
 
 // run is a Target as the runner drives it: set up when it starts, torn

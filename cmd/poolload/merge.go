@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/poolload/poolload/record"
+)
+
+func mergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "merge the records of a load's segments (run --segment i/N) into one record",
+		ArgsUsage: "OUT RECORD...",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "no-plots", Usage: "do not render plots into the merged record"},
+		},
+		Action: mergeAction,
+	}
+}
+
+func mergeAction(c *cli.Context) error {
+	if c.NArg() < 2 {
+		return badInput("merge needs OUT and at least one segment record")
+	}
+	out, dirs := c.Args().First(), c.Args().Tail()
+	start := time.Now()
+	rep, err := record.Merge(out, dirs)
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
+	rec, err := record.Open(out)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "merged %d segments into %s in %s\n", rep.Segments, out, time.Since(start).Round(time.Millisecond))
+	for k, spread := range rep.T0Spread {
+		wi := rec.Info.Windows[k]
+		fmt.Fprintf(w, "  %s %d: t0 spread %s across segments, %d iterations started of %d planned\n",
+			wi.Variant, wi.Rep, spread.Round(10*time.Microsecond), wi.Totals.Started(), wi.Planned)
+	}
+	fmt.Fprintln(w)
+	if _, err := summarize(c, out, !c.Bool("no-plots")); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}

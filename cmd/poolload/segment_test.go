@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
+)
+
+// cliEnv makes the test binary run the CLI with its arguments, so that a
+// test can start several poolload processes at once.
+const cliEnv = "POOLLOAD_TEST_CLI"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(cliEnv) == "1" {
+		os.Exit(run(append([]string{"poolload"}, os.Args[1:]...), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+const segmentScenario = `name: split
+target: {driver: noop, noop: {delay: 2ms}}
+load: {executor: constant-arrival-rate, rate: 400, duration: 2s, pre_allocated_vus: 64, graceful_stop: 1s}
+variants:
+  - name: cold
+  - name: warm
+    warmup: {rate: 200, duration: 500ms}
+output: {interval: 500ms}
+`
+
+// Four processes, each a segment of one load on one timeline, merged: the
+// merged record starts exactly the one-process plan's iterations, its
+// histograms are exactly the union of the segments', and the segments
+// began each window within 5 ms of each other.
+func TestSegmentsMergeIntoTheWholeLoad(t *testing.T) {
+	file := writeFile(t, "split.yaml", segmentScenario)
+	start := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
+	const n = 4
+	var dirs []string
+	var procs []*exec.Cmd
+	var outs []*bytes.Buffer
+	for i := 1; i <= n; i++ {
+		out := t.TempDir()
+		var b bytes.Buffer
+		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
+			"--segment", fmt.Sprintf("%d/%d", i, n), "--start-at", start, "--prelude-slot", "1s", file)
+		cmd.Env = append(os.Environ(), cliEnv+"=1")
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs, outs = append(procs, cmd), append(outs, &b)
+		dirs = append(dirs, out)
+	}
+	var recs []string
+	for i, cmd := range procs {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("segment %d/%d: %v\n%s", i+1, n, err, outs[i])
+		}
+		d, _ := filepath.Glob(filepath.Join(dirs[i], "*"))
+		recs = append(recs, d[0])
+	}
+	merged := filepath.Join(t.TempDir(), "merged")
+	code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", merged}, recs...)...)
+	if code != exitOK {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	t.Logf("merge said:\n%s", stdout)
+	for _, m := range regexp.MustCompile(`t0 spread ([^ ]+) across`).FindAllStringSubmatch(stdout, -1) {
+		if d, err := time.ParseDuration(m[1]); err != nil || d >= 5*time.Millisecond {
+			t.Errorf("t0 spread %s: want under 5 ms", m[1])
+		}
+	}
+	rec, err := record.Open(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var segs []*record.Record
+	for _, d := range recs {
+		r, err := record.Open(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs = append(segs, r)
+	}
+	for k, w := range rec.Info.Windows {
+		if w.Planned != 800 || w.Totals.Started() != 800 || w.Totals.Dropped != 0 {
+			t.Errorf("%s: planned %d, started %d, dropped %d; want the one-process plan's 800", w.Variant, w.Planned, w.Totals.Started(), w.Totals.Dropped)
+		}
+		for _, m := range []collector.Metric{collector.Latency, collector.ScheduleLag} {
+			union := collector.NewHistogram()
+			for _, s := range segs {
+				union.Merge(s.Merged(w.Variant, w.Rep, m))
+			}
+			got := rec.Merged(w.Variant, w.Rep, m)
+			for _, q := range []float64{50, 90, 99, 100} {
+				if got.ValueAtQuantile(q) != union.ValueAtQuantile(q) || got.TotalCount() != union.TotalCount() {
+					t.Errorf("window %d %v p%v: merged %d (n=%d), union of the segments %d (n=%d)", k+1, m, q,
+						got.ValueAtQuantile(q), got.TotalCount(), union.ValueAtQuantile(q), union.TotalCount())
+				}
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(merged, record.SummaryFile)); err != nil {
+		t.Errorf("the merged record has no summary: %v", err)
+	}
+	// What merge refuses, and says why.
+	for _, tc := range []struct {
+		recs []string
+		want string
+	}{
+		{recs[:3], "segment 4/4 missing"},
+		{append([]string{recs[0]}, recs[:4]...), "given twice"},
+	} {
+		out := filepath.Join(t.TempDir(), "bad")
+		code, _, stderr := runCLI(t, append([]string{"merge", "--no-plots", out}, tc.recs...)...)
+		if code != exitBadInput || !strings.Contains(stderr, tc.want) {
+			t.Errorf("merge of %d records: exit %d, %q; want %q", len(tc.recs), code, stderr, tc.want)
+		}
+	}
+}
