@@ -10,8 +10,9 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/poolload
 	$(GO) build -o bin/pooldemo ./cmd/pooldemo
 
-# The whole suite, with the race detector, against the local MariaDB
-# (started here when it is down; tests that need it never skip).
+# The whole suite, with the race detector, against the local MariaDB and
+# PostgreSQL (started here when they are down; tests that need them never
+# skip).
 # The packages whose tests hold the emulated link and the scheduler to a
 # fraction of a millisecond run first, one at a time: on two cores the
 # end-to-end runs of cmd/poolload beside them can make their goroutines
@@ -35,6 +36,7 @@ unit:
 
 db:
 	@bash .ci/ensure-mariadb
+	@bash .ci/ensure-postgres
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
