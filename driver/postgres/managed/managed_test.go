@@ -1,0 +1,101 @@
+package managed
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// A managed server answers on loopback as a role that is no superuser,
+// takes its settings as given, and leaves nothing behind when stopped.
+func TestStartStop(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx, map[string]string{"max_connections": "13", "idle_session_timeout": "1500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	conn, err := pgx.Connect(ctx, s.DSN())
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", s.DSN(), err)
+	}
+	var maxConns, idle, user string
+	var super bool
+	err = conn.QueryRow(ctx, "SELECT current_setting('max_connections'), current_setting('idle_session_timeout'), current_user, "+
+		"(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)").Scan(&maxConns, &idle, &user, &super)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxConns != "13" || idle != "1500ms" || user != Role || super {
+		t.Errorf("max_connections %s, idle_session_timeout %s, user %s (superuser %v)", maxConns, idle, user, super)
+	}
+	dir := s.Dir()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after Stop (%v)", dir, err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Errorf("a second Stop: %v", err)
+	}
+}
+
+// A setting postgres refuses fails the start with the server's own
+// words, and removes the directory.
+func TestBadSetting(t *testing.T) {
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	_, err := Start(context.Background(), map[string]string{"max_connections": "lots"})
+	if err == nil {
+		t.Fatal("a server started with max_connections=lots")
+	}
+	t.Logf("%v", err)
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	if len(after) > len(before) {
+		t.Errorf("a failed start left a directory: %v → %v", before, after)
+	}
+}
+
+// RemoveStale removes a directory whose owner is gone and keeps one
+// whose owner lives (this process) or that is too fresh to judge.
+func TestRemoveStale(t *testing.T) {
+	tmp := t.TempDir()
+	mk := func(name, owner string, age time.Duration) string {
+		dir := filepath.Join(tmp, dirPrefix+name)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if owner != "" {
+			if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old := time.Now().Add(-age)
+		os.Chtimes(dir, old, old)
+		return dir
+	}
+	me, err := processID(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := mk("dead", "999999999 1", 0)
+	live := mk("live", me, 0)
+	fresh := mk("fresh", "", 0)
+	orphan := mk("orphan", "", 2*orphanAge)
+	removed, err := RemoveStale(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := map[string]bool{}
+	for _, d := range removed {
+		gone[d] = true
+	}
+	if !gone[dead] || !gone[orphan] || gone[live] || gone[fresh] || len(removed) != 2 {
+		t.Errorf("removed %v; want %s and %s only", removed, dead, orphan)
+	}
+}
