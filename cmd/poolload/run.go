@@ -21,7 +21,7 @@ import (
 )
 
 func runCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:      "run",
 		Usage:     "run a scenario and write a run record",
 		ArgsUsage: "FILE",
@@ -35,6 +35,8 @@ func runCommand() *cli.Command {
 		}, segmentFlags()...),
 		Action: runAction,
 	}
+	cmd.Flags = append(cmd.Flags, liveFlags()...)
+	return cmd
 }
 
 // loadScenario reads FILE and applies the flag overrides; every problem is
@@ -84,6 +86,15 @@ func runAction(c *cli.Context) error {
 	if err := markSegment(w, seg, timeline); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	lm, err := startLive(c, w, s.Name)
+	if err != nil {
+		return errors.Join(err, w.Close(record.StatusFailed, err))
+	}
+	defer func() {
+		if err := lm.close(c.Context); err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "poolload: warning: live metrics: %v\n", err)
+		}
+	}()
 	tgt, err := runner.OpenSegment(ctx, s, seg)
 	defer tgt.Release()
 	if err != nil {
@@ -104,7 +115,11 @@ func runAction(c *cli.Context) error {
 	if !c.Bool("quiet") {
 		r.Progress = newStatusPrinter(stdout, s).print
 	}
+	r.Progress = lm.progress(r.Progress)
 	runErr := r.Run(ctx)
+	if err := lm.end(ctx); err != nil {
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: live metrics: %v\n", err)
+	}
 	release(c, tgt, w)
 	status := record.StatusComplete
 	switch {
@@ -185,6 +200,9 @@ func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
 	fmt.Fprintln(out)
 	analysis.WriteFindings(out, sum.Findings)
 	failed := analysis.WriteThresholds(out, sum.Thresholds)
+	if err := writeReports(rec, sum, plot); err != nil {
+		fmt.Fprintf(c.App.ErrWriter, "poolload: report: %v\n", err)
+	}
 	if plot {
 		files, err := plots.Render(rec, filepath.Join(dir, record.PlotsDir))
 		if err != nil {
@@ -192,6 +210,7 @@ func summarize(c *cli.Context, dir string, plot bool) (bool, error) {
 		}
 		fmt.Fprintf(out, "\nplots: %d files in %s\n", len(files), filepath.Join(dir, record.PlotsDir))
 	}
+	fmt.Fprintf(out, "report: %s\n", filepath.Join(dir, reportHTMLFile))
 	fmt.Fprintf(out, "record: %s\n", dir)
 	return failed, nil
 }
