@@ -35,6 +35,23 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 	"cold-vs-warm.yaml":    coldOpensWarmDoesNot,
 	"pg-quickstart.yaml":   pgQuickstart,
 	"pg-cold-vs-warm.yaml": coldOpensWarmDoesNot,
+	"fleet-cold-start.yaml": func(t *testing.T, s *analysis.Summary) {
+		f := finding(s, "server-connection-headroom")
+		if f == nil || f.Severity != analysis.SevCritical {
+			t.Fatalf("want a critical server-connection-headroom finding, got %+v", s.Findings)
+		}
+		for _, want := range []string{"max_open=10 × 4 instances = 40", "max_connections=30", "4 instances opened"} {
+			if !strings.Contains(f.Evidence, want) {
+				t.Errorf("evidence %q lacks %q", f.Evidence, want)
+			}
+		}
+		if !strings.Contains(f.Recommendation, "per instance") {
+			t.Errorf("recommendation %q: want a max_open per instance", f.Recommendation)
+		}
+		if g := s.Variants[0]; g.Totals.ErrorsBy["too_many_connections"] == 0 || g.ConnsOpened == nil || *g.ConnsOpened <= 10 {
+			t.Errorf("totals %+v, conns opened %v: want refused connections and more opened than one pool of 10 holds", g.Totals, g.ConnsOpened)
+		}
+	},
 	"pool-starvation.yaml": func(t *testing.T, s *analysis.Summary) {
 		by := s.Variants[0].Totals.DroppedBy
 		if by["pool"] == 0 || by["pool"] < by["target"] {
