@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/poolload
 PKGS    := ./...
 
-.PHONY: build test unit db lint bench demo fuzz clean
+.PHONY: build test unit db tools lint bench demo fuzz clean
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/poolload
@@ -25,10 +25,13 @@ build:
 # caught before it lands.
 TIMED := clock network engine runner
 TIMED_COUNT ?= 1
-test: db
+# Files tests keep for a person to look at (the HTML report's screenshot
+# and PDF) land under bin/test-output.
+test: db tools
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=$(TIMED_COUNT) -p 1 -timeout 10m $(addprefix ./,$(TIMED))
-	$(GO) test -race -count=1 -timeout 15m $$($(GO) list $(PKGS) | grep -v -x $(foreach p,$(TIMED),-e '.*/$(p)'))
+	@mkdir -p bin/test-output
+	$(GO) test -race -count=1 -timeout 15m -artifacts -outputdir=$(CURDIR)/bin/test-output $$($(GO) list $(PKGS) | grep -v -x $(foreach p,$(TIMED),-e '.*/$(p)'))
 
 # Only what needs no database, quickly.
 unit:
@@ -37,6 +40,12 @@ unit:
 db:
 	@bash .ci/ensure-mariadb
 	@bash .ci/ensure-postgres
+
+# Debian's chromium (the HTML report's test) and prometheus (the live
+# metrics' test), installed when missing.
+tools:
+	@bash .ci/ensure-chromium
+	@bash .ci/ensure-prometheus
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
