@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,10 +50,20 @@ func TestStartStop(t *testing.T) {
 // A setting postgres refuses fails the start with the server's own
 // words, and removes the directory.
 func TestBadSetting(t *testing.T) {
+	// A temporary folder of its own: other tests start servers meanwhile.
+	tmp, err := os.MkdirTemp("", "pl-managed-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o755); err != nil { // the postgres user goes through it
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
-	_, err := Start(context.Background(), map[string]string{"max_connections": "lots"})
-	if err == nil {
-		t.Fatal("a server started with max_connections=lots")
+	_, err = Start(context.Background(), map[string]string{"max_connections": "lots"})
+	if err == nil || !strings.Contains(err.Error(), `invalid value for parameter "max_connections"`) {
+		t.Fatalf("a start with max_connections=lots: %v; want the server's refusal", err)
 	}
 	t.Logf("%v", err)
 	after, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
