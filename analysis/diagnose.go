@@ -131,6 +131,22 @@ func (d *diag) num(key string) (float64, bool) {
 	return v, err == nil
 }
 
+// fleetMax is max_open of all the pools together: target.instances pools
+// of max_open each, whose pool gauges the record sums.
+func (d *diag) fleetMax() (float64, bool) {
+	m, ok := d.num("max_open")
+	return m * float64(d.instances), ok && m > 0
+}
+
+// perInstance says a fleet-wide number of connections as what each
+// instance's max_open should be.
+func (d *diag) perInstance(total float64) string {
+	if d.instances == 1 {
+		return fmt.Sprintf("%.0f", total)
+	}
+	return fmt.Sprintf("%.0f per instance (%.0f in all over %d instances)", math.Ceil(total/float64(d.instances)), total, d.instances)
+}
+
 // dur is a target fact that is a Go duration ("0s" when unset).
 func (d *diag) dur(key string) (time.Duration, bool) {
 	v, err := time.ParseDuration(d.target[key])

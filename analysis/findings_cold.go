@@ -39,8 +39,11 @@ func checkColdStart(d *diag) *Finding {
 			"%+.0f dropped iterations vs %s",
 			cs.cold, sumOf(cs.opening, cs.src.opened), cs.src.what, len(cs.opening), span(cs.opening), worst, cs.warmP99, cs.warm,
 			cs.extraDrops, cs.warm),
-		Recommendation: fmt.Sprintf("pre-warm %.0f connections at start-up (the warm run's peak in use), e.g. prewarm: %.0f, "+
-			"or open them in the service before it reports ready", cs.peak, cs.peak)}
+		Recommendation: fmt.Sprintf("pre-warm %s connections at start-up (the warm run's peak in use), e.g. prewarm: %.0f, "+
+			"or open them in the service before it reports ready", d.perInstance(cs.peak), math.Ceil(cs.peak/float64(d.instances)))}
+	if d.instances > 1 {
+		f.Statement = fmt.Sprintf("%s is slower than %s while its %d instances open connections: the cost is connection setup", cs.cold, cs.warm, d.instances)
+	}
 	if cs.peak <= 0 {
 		f.Recommendation = "open the pool's connections before the service takes traffic (a minimum idle size, or a warm-up at start-up)"
 	}

@@ -175,8 +175,8 @@ func hostAdvice(d *diag, w *window, self, busy, cpus float64, local []string) st
 	}
 	do = append(do, "lower the rate")
 	s := strings.Join(do, ", or ")
-	maxOpen, ok := d.num("max_open")
-	if vus := d.vusAllocated(w); ok && maxOpen > 0 && float64(vus) > 4*maxOpen {
+	maxOpen, ok := d.fleetMax()
+	if vus := d.vusAllocated(w); ok && float64(vus) > 4*maxOpen {
 		s += fmt.Sprintf("; and keep the VUs near max_open: with %d VUs on %.0f connections every release of a "+
 			"connection wakes a waiting VU, CPU the target needed", vus, maxOpen)
 	}

@@ -61,8 +61,12 @@ type poolGauge struct {
 // service's own gauges (svc_pool_in_use against svc_pool_max), or else its
 // database user's connections seen from the server (db_user_threads).
 func (d *diag) pool(w *window) (poolGauge, bool) {
-	if m, ok := d.num("max_open"); ok && m > 0 {
-		return poolGauge{record.PoolInUse, "max_open", m}, true
+	if m, ok := d.fleetMax(); ok {
+		name := "max_open"
+		if d.instances > 1 {
+			name = fmt.Sprintf("max_open × %d instances", d.instances)
+		}
+		return poolGauge{record.PoolInUse, name, m}, true
 	}
 	if m := colMedian(w.rows, record.SvcPoolMax); m > 0 {
 		return poolGauge{record.SvcPoolInUse, "the service's max_open", m}, true

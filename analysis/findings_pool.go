@@ -26,7 +26,7 @@ const (
 // connections and nothing was dropped for it. Then every latency is
 // suspect, so this is critical.
 func checkGenerator(d *diag) *Finding {
-	maxOpen, hasMax := d.num("max_open")
+	maxOpen, hasMax := d.fleetMax()
 	for _, w := range d.windows {
 		var late []record.Row
 		worst := 0.0
@@ -58,8 +58,8 @@ func checkGenerator(d *diag) *Finding {
 // arrival rate × hold time, where the hold time is approximated by the
 // median service time minus the median time blocked on the pool.
 func checkStarvation(d *diag) *Finding {
-	maxOpen, ok := d.num("max_open")
-	if !ok || maxOpen <= 0 {
+	maxOpen, ok := d.fleetMax()
+	if !ok {
 		return nil
 	}
 	for _, w := range d.windows {
@@ -118,8 +118,8 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 			"(server CPU or locks, or this machine's CPU: see schedule_lag) before growing the pool",
 			need, w.offered, hold, colMedian(pinned, record.ServiceP99))
 	default:
-		f.Recommendation = fmt.Sprintf("set max_open to %.0f (Little's law: %.0f/s × %.1f ms hold = %.1f connections, +20%% headroom)",
-			math.Ceil(need*headroom), w.offered, hold, need)
+		f.Recommendation = fmt.Sprintf("set max_open to %s (Little's law: %.0f/s × %.1f ms hold = %.1f connections, +20%% headroom)",
+			d.perInstance(math.Ceil(need*headroom)), w.offered, hold, need)
 	}
 	// The queries themselves running on the server means a bigger pool
 	// only moves the queue there.

@@ -152,6 +152,9 @@ func checkHeadroom(d *diag) *Finding {
 		Statement: "The pools can ask for about as many connections as the server allows",
 		Evidence: fmt.Sprintf("%s, max_connections=%.0f with %.0f already connected at start; %.0f too_many_connections errors, %.0f aborted connects",
 			pools, maxConn, base, refused, aborted)}
+	if burst := d.openingBurst(); burst != "" {
+		f.Evidence += "; " + burst
+	}
 	if !known {
 		f.Recommendation = "lower max_open × instances below the server's max_connections, or raise max_connections"
 		return f
@@ -163,6 +166,40 @@ func checkHeadroom(d *diag) *Finding {
 	}
 	f.Recommendation += fmt.Sprintf("), or raise max_connections to at least %.0f", math.Ceil(want/0.8+base))
 	return f
+}
+
+// openingBurst says how many connections the pools opened how fast at the
+// worst start of a window, e.g. "4 instances opened 40 connections in
+// 0.5 s (cold)": a fleet restarting together asks the server for all of
+// them at once.
+func (d *diag) openingBurst() string {
+	src, ok := connsOf(d.rec.Rows)
+	if !ok {
+		return ""
+	}
+	best, secsEnd, where := 0.0, 0.0, ""
+	for _, w := range d.windows {
+		n, end := 0.0, 0.0
+		for _, r := range w.rows {
+			v := src.opened(r)
+			if !(v > 0) {
+				break // the burst is the run of intervals that open from t0
+			}
+			n += v
+			end = val(r, record.TEnd)
+		}
+		if n > best {
+			best, secsEnd, where = n, end, w.where()
+		}
+	}
+	if best == 0 {
+		return ""
+	}
+	who := "the pool"
+	if d.instances > 1 {
+		who = fmt.Sprintf("%d instances", d.instances)
+	}
+	return fmt.Sprintf("%s opened %.0f connections in the first %s s of %s", who, best, secs(secsEnd), where)
 }
 
 // checkThreadCache finds the server creating a thread for most new

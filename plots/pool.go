@@ -131,6 +131,10 @@ func (r *run) poolMax() *refLine {
 	if err != nil || !finite(v) || v <= 0 {
 		return nil
 	}
+	// A fleet's gauges are its pools' sums: so is its max.
+	if n := r.rec.Plan.InstancesOrOne(); n > 1 {
+		return newRefLine(fmt.Sprintf("pools max (max_open × %d instances)", n), []float64{v * float64(n)})
+	}
 	return newRefLine("pool max (max_open)", []float64{v})
 }
 

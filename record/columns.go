@@ -285,6 +285,11 @@ func Describe(name string) (Column, bool) {
 			}
 		}
 	}
+	if base, k, ok := strings.Cut(name, "@"); ok {
+		if c, ok := Describe(base); ok {
+			return Column{name, c.Unit, c.Kind, "instance " + k + "'s own: " + c.Help}, true
+		}
+	}
 	if strings.HasPrefix(name, ErrorsPrefix) {
 		c, _ := Describe(ErrorsPrefix)
 		return Column{name, c.Unit, c.Kind, c.Help}, true

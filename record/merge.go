@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -266,24 +267,49 @@ func countsOf(row Row) collector.Counts {
 var sharedPrefixes = []string{ThreadsConnected, ThreadsRunning, ThreadsCreated, Connections, AbortedConnects,
 	AbortedClients, MaxUsedConnections, Questions, DBPrefix, "svc_", "pg_"}
 
-// mergeGauge folds a segment's reading of gauge name into acc.
-func mergeGauge(name string, acc float64, vals map[string]float64, first bool) float64 {
-	v, ok := vals[name]
-	if !ok || math.IsNaN(v) {
-		return acc
-	}
+// Shared reports whether gauge name is read from a place every generator
+// and every pool sees the same (the server, the service), rather than
+// being a pool's or a generator's own.
+func Shared(name string) bool {
 	for _, p := range sharedPrefixes {
 		if strings.HasPrefix(name, p) {
-			if first {
-				return v
-			}
-			return acc
+			return true
 		}
+	}
+	return false
+}
+
+// Combine folds one more reading v of gauge name into acc, for a fleet of
+// pools or a set of segments: a shared gauge is taken from the first
+// (first says v is the first's), a host's share is the busiest host's,
+// anything else adds up. NaN readings are skipped; acc starts as NaN.
+func Combine(name string, acc, v float64, first bool) float64 {
+	if math.IsNaN(v) {
+		return acc
+	}
+	if Shared(name) {
+		if first {
+			return v
+		}
+		return acc
 	}
 	if c, ok := Describe(name); ok && c.Kind == Stat && name != HarnessCPUCores {
 		return math.Max(nanZero(acc), v) // a share of a host: the busiest one
 	}
 	return nanZero(acc) + v
+}
+
+// InstanceColumn names instance k's own reading of gauge name, for a
+// fleet of pools (target.instances).
+func InstanceColumn(name string, k int) string { return name + "@" + strconv.Itoa(k) }
+
+// mergeGauge folds a segment's reading of gauge name into acc.
+func mergeGauge(name string, acc float64, vals map[string]float64, first bool) float64 {
+	v, ok := vals[name]
+	if !ok {
+		return acc
+	}
+	return Combine(name, acc, v, first)
 }
 
 func nanGauges(n int) []float64 {

@@ -167,7 +167,7 @@ func linkTarget(ctx context.Context, s *scenario.Scenario, p *Prepared, tg drive
 func GaugeNames(s *scenario.Scenario) []string {
 	var names []string
 	if g, ok := s.Target.Block().(driver.GaugeNamer); ok {
-		names = g.GaugeNames()
+		names = fleetGaugeNames(g.GaugeNames(), instances(s))
 	}
 	return slices.Concat(names, linkGaugeNames(s), hostGauges)
 }
