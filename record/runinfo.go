@@ -145,6 +145,9 @@ type Prelude struct {
 	Warmup    int64          `json:"warmup_iterations,omitempty"`
 	Idle      units.Duration `json:"idle,omitempty"`
 	Settled   bool           `json:"settled,omitempty"`
+	// SettleError says why the target did not settle before the window
+	// (a server shared with other clients, say); the window ran anyway.
+	SettleError string `json:"settle_error,omitempty"`
 	// Restarted says the before step restarted the service; Before is how
 	// long that step took.
 	Restarted bool           `json:"restarted,omitempty"`

@@ -119,7 +119,7 @@ func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *record.Windo
 		}
 		return err
 	}
-	drv, err := r.Target.Opener.Open(ctx)
+	drv, err := openFleet(ctx, r.Target.Opener, instances(r.Scenario))
 	if err != nil {
 		return fmt.Errorf("opening the target: %w", err)
 	}
@@ -164,10 +164,17 @@ func (r *Runner) sampleLink(ctx context.Context) map[string]float64 {
 // variant says.
 func (r *Runner) prelude(ctx context.Context, drv driver.Driver, v *scenario.Variant, pre *record.Prelude) error {
 	if s, ok := drv.(driver.Settler); ok {
-		if err := s.Settle(ctx); err != nil {
-			return fmt.Errorf("waiting for the target to settle: %w", err)
+		// A server shared with other clients may never come back to the
+		// baseline: the window starts anyway, and the record says so.
+		switch err := s.Settle(ctx); {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			pre.SettleError = err.Error()
+			r.logf("%s: the target did not settle, starting anyway: %v", v.Name, err)
+		default:
+			pre.Settled = true
 		}
-		pre.Settled = true
 	}
 	if v.Prewarm > 0 {
 		pw, ok := drv.(driver.Prewarmer)

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"strings"
 	"testing"
@@ -170,4 +171,31 @@ func userWithPassword(t *testing.T, base *Target) string {
 		}
 	}
 	return "pl:" + secret + "@tcp(" + base.Managed().Addr() + ")/test"
+}
+
+// Another client's connection never goes: Settle says so once the count
+// stops falling, well before its timeout, rather than waiting it out.
+func TestSettleGivesUpOnOtherClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a mariadbd")
+	}
+	base := start(t, Config{Server: ServerManaged})
+	d, err := variant(base, base.Config()).open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	other, err := sql.Open("mysql", base.Managed().DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	err = d.Settle(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "stayed at") || time.Since(begin) > SettleTimeout/2 {
+		t.Errorf("Settle beside another client's connection: %v after %v; want it to give up after about %v", err, time.Since(begin), settleStall)
+	}
 }

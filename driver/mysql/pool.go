@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 
 // SettleTimeout bounds Settle when the caller's context has no deadline.
 const SettleTimeout = 10 * time.Second
+
+// settleStall is how long Settle waits for a Threads_connected that no
+// longer falls before it gives up.
+const settleStall = time.Second
 
 // settlePoll is how often Settle reads Threads_connected.
 const settlePoll = 20 * time.Millisecond
@@ -71,6 +76,7 @@ func (d *Driver) Settle(ctx context.Context) error {
 	tick := time.NewTicker(settlePoll)
 	defer tick.Stop()
 	var last, want int64
+	low, lowAt := int64(math.MaxInt64), time.Now()
 	for {
 		srv, err := d.serverStatus(ctx)
 		if err == nil {
@@ -78,6 +84,15 @@ func (d *Driver) Settle(ctx context.Context) error {
 			want = d.baseline + int64(d.db.Stats().OpenConnections)
 			if last <= want {
 				return nil
+			}
+			// Closing connections go in milliseconds; a count that stops
+			// falling is other clients' connections, not ours.
+			if last < low {
+				low, lowAt = last, time.Now()
+			} else if time.Since(lowAt) > settleStall {
+				return fmt.Errorf("server did not settle: Threads_connected stayed at %d for %s, expected at most %d "+
+					"(baseline %d plus this pool's connections): other clients' connections, or ours still closing",
+					last, settleStall, want, d.baseline)
 			}
 		}
 		select {
