@@ -2,16 +2,20 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/poolload/poolload/analysis"
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/driver/mysqlserver/mysqltest"
 	"github.com/poolload/poolload/record"
 )
 
@@ -126,4 +130,112 @@ func TestSegmentsMergeIntoTheWholeLoad(t *testing.T) {
 			t.Errorf("merge of %d records: exit %d, %q; want %q", len(tc.recs), code, stderr, tc.want)
 		}
 	}
+}
+
+// A cold-vs-warm load against the local MariaDB over an emulated link, run
+// once in one process and once as two segments merged: the comparison's
+// significant verdicts and the findings about the target are the same.
+// (Findings about the generating host may differ: two processes share it.)
+func TestMergedRecordReadsLikeOneProcess(t *testing.T) {
+	file := writeFile(t, "cvw.yaml", fmt.Sprintf(`name: cvw
+target:
+  driver: mysql
+  network: {latency: 2ms}
+  mysql:
+    dsn: %q
+    max_open: 16
+    acquire_timeout: 2s
+    operations: [{sql: SELECT 1, hold: 10ms}]
+load: {executor: constant-arrival-rate, rate: 400, duration: 2s, pre_allocated_vus: 32, graceful_stop: 1s}
+variants:
+  - name: cold
+  - name: warm
+    prewarm: 8
+repeat: 2
+output: {interval: 250ms}
+`, mysqltest.DSN(t)))
+	one := t.TempDir()
+	if code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", one, file); code != exitOK {
+		t.Fatalf("one process: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	single := readSummary(t, one)
+
+	start := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
+	var recs []string
+	var procs []*exec.Cmd
+	var logs []*bytes.Buffer
+	for i := 1; i <= 2; i++ {
+		out := t.TempDir()
+		var b bytes.Buffer
+		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
+			"--segment", fmt.Sprintf("%d/2", i), "--start-at", start, "--prelude-slot", "2s", file)
+		cmd.Env = append(os.Environ(), cliEnv+"=1")
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs, logs, recs = append(procs, cmd), append(logs, &b), append(recs, out)
+	}
+	for i, cmd := range procs {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("segment %d/2: %v\n%s", i+1, err, logs[i])
+		}
+		d, _ := filepath.Glob(filepath.Join(recs[i], "*"))
+		recs[i] = d[0]
+	}
+	mergedDir := filepath.Join(t.TempDir(), "merged")
+	if code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", mergedDir}, recs...)...); code != exitOK {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	merged := readSummaryAt(t, mergedDir)
+	if single.Comparison == nil || merged.Comparison == nil {
+		t.Fatal("a comparison is missing")
+	}
+	verdicts := map[string]string{}
+	for _, r := range merged.Comparison.Rows {
+		verdicts[r.Name()] = r.Verdict
+	}
+	significant := 0
+	for _, r := range single.Comparison.Rows {
+		if r.Verdict != analysis.VerdictHigher && r.Verdict != analysis.VerdictLower {
+			continue
+		}
+		significant++
+		if verdicts[r.Name()] != r.Verdict {
+			t.Errorf("%s: one process says %s, the merged segments %s", r.Name(), r.Verdict, verdicts[r.Name()])
+		}
+	}
+	if significant == 0 {
+		t.Error("no significant verdict in one process: the check compares nothing")
+	}
+	if a, b := targetFindings(single), targetFindings(merged); !slices.Equal(a, b) {
+		t.Errorf("findings: one process %v, merged segments %v", a, b)
+	}
+}
+
+// targetFindings lists the IDs of the findings about the target, leaving
+// out those about the host that generated the load.
+func targetFindings(s *analysis.Summary) []string {
+	var ids []string
+	for _, f := range s.Findings {
+		if !strings.HasPrefix(f.ID, "host-") && f.ID != "generator-saturated" {
+			ids = append(ids, f.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// readSummaryAt reads summary.json of the record in dir.
+func readSummaryAt(t *testing.T, dir string) *analysis.Summary {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, record.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s analysis.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return &s
 }
