@@ -12,10 +12,11 @@ import (
 func mergeCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "merge",
-		Usage:     "merge the records of a load's segments (run --segment i/N) into one record",
+		Usage:     "merge the records of a load's segments (run --segment i/N) into one record; a RECORD may be the --out folder a segment wrote its one record into",
 		ArgsUsage: "OUT RECORD...",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-plots", Usage: "do not render plots into the merged record"},
+			&cli.DurationFlag{Name: "wait", Usage: "wait up to this long for every RECORD to exist and be finished (a merge Job started beside the segments)"},
 		},
 		Action: mergeAction,
 	}
@@ -25,7 +26,11 @@ func mergeAction(c *cli.Context) error {
 	if c.NArg() < 2 {
 		return badInput("merge needs OUT and at least one segment record")
 	}
-	out, dirs := c.Args().First(), c.Args().Tail()
+	out := c.Args().First()
+	dirs, err := segmentRecords(c.Context, c.Args().Tail(), c.Duration("wait"), c.App.ErrWriter)
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
 	start := time.Now()
 	rep, err := record.Merge(out, dirs)
 	if err != nil {
