@@ -45,7 +45,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideVersion:     true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError:    func(_ *cli.Context, err error, _ bool) error { return badInput("%v", err) },
-		Commands:        []*cli.Command{runCommand(), validateCommand(), compareCommand(), checkCommand(), reportCommand(), plotCommand(), diagnoseCommand(), mergeCommand(), k8sCommand(), versionCommand()},
+		Commands:        []*cli.Command{runCommand(), validateCommand(), compareCommand(), checkCommand(), reportCommand(), plotCommand(), diagnoseCommand(), mergeCommand(), k8sCommand(), schemaCommand(), initCommand(), versionCommand()},
 		CommandNotFound: func(c *cli.Context, name string) { fmt.Fprintf(stderr, "poolload: unknown command %q\n", name) },
 	}
 }
