@@ -99,20 +99,31 @@ func checkLeak(d *diag) *Finding {
 		}
 		before := total(w.rows[:k], "iterations")
 		tail := w.rows[k:]
-		return &Finding{ID: "connection-leak", Severity: SevCritical,
+		n := before + succeeded(w.rows[k])
+		fix := "find the code path that does not release its connection (rows, statement or transaction not closed, " +
+			"a connection taken for a request and not given back)"
+		ev := fmt.Sprintf("%s: %s reached %s=%.0f at %.1f s, after about %.0f iterations, and stayed there (%s); "+
+			"successful iterations then fell to %.0f/s while %.0f were dropped and %.0f failed (%s)",
+			w.where(), p.inUse, p.maxName, p.max, val(w.rows[k], record.TStart), n, span(tail),
+			medianSucceeded(tail)/rowSeconds(tail), total(tail, "dropped"), total(tail, "errors"), errorClasses(tail))
+		safety := ""
+		// On PostgreSQL the server shows what holds them: transactions
+		// left open.
+		if v, ok := idleInTxOf(w); ok {
+			ev += "; " + v.evidence(w)
+			fix = "find the code path that begins a transaction and returns without COMMIT or ROLLBACK and without releasing its connection"
+			safety = d.idleInTxSafetyNet()
+		}
+		f := &Finding{ID: "connection-leak", Severity: SevCritical,
 			Statement: "Connections are taken from the pool and never returned (suspected leak)",
-			Evidence: fmt.Sprintf("%s: %s reached %s=%.0f at %.1f s, after about %.0f iterations, and stayed there (%s); "+
-				"successful iterations then fell to %.0f/s while %.0f were dropped and %.0f failed (%s)",
-				w.where(), p.inUse, p.maxName, p.max, val(w.rows[k], record.TStart), before+succeeded(w.rows[k]), span(tail),
-				medianSucceeded(tail)/rowSeconds(tail), total(tail, "dropped"), total(tail, "errors"), errorClasses(tail)),
-			Recommendation: fmt.Sprintf("find the code path that does not release its connection (rows, statement or transaction not closed, "+
-				"a connection taken for a request and not given back); it began within the first %.0f requests, "+
-				"about %.0f per connection — a larger pool only delays it",
-				before+succeeded(w.rows[k]), (before+succeeded(w.rows[k]))/p.max),
+			Evidence:  ev,
+			Recommendation: fmt.Sprintf("%s; it began within the first %.0f requests, about %.0f per connection — a larger pool only delays it%s",
+				fix, n, n/p.max, safety),
 			// Once the pool is held for good, every failure after is the leak's.
 			explains: classesIn(tail)}
+		return f
 	}
-	return nil
+	return idleInTxLeak(d)
 }
 
 // rowSeconds is the length of one row in seconds (rows are one interval).

@@ -85,11 +85,15 @@ func (d *diag) couldIdle(w *window, r record.Row) time.Duration {
 }
 
 // idleLimit is the shortest idle time that kills a connection: the
-// server's wait_timeout, or the network link's reset_idle_after when it is
-// shorter; what names it for the finding.
+// server's wait_timeout (MySQL) or idle_session_timeout (PostgreSQL), or
+// the network link's reset_idle_after when it is shorter; what names it
+// for the finding.
 func (d *diag) idleLimit() (time.Duration, string) {
 	limit := d.waitTimeout()
 	what := fmt.Sprintf("the server's wait_timeout=%s", limit)
+	if pg := d.idleSessionTimeout(); pg > 0 && (limit <= 0 || pg < limit) {
+		limit, what = pg, fmt.Sprintf("the server's %s=%s", record.FactIdleSessionTimeout, pg)
+	}
 	if nat, ok := d.dur("network.reset_idle_after"); ok && nat > 0 && (limit <= 0 || nat < limit) {
 		return nat, fmt.Sprintf("the network's idle timeout (reset_idle_after=%s)", nat)
 	}
@@ -119,7 +123,7 @@ func unsetDur(v time.Duration) string {
 // checkHeadroom compares the pools (one per instance) with the server's
 // max_connections, and looks for the server refusing connections outright.
 func checkHeadroom(d *diag) *Finding {
-	maxConn, ok := d.num("max_connections")
+	maxConn, ok := d.num(record.FactMaxConnections)
 	maxOpen, ok2 := d.num("max_open")
 	var refused, aborted float64
 	for _, w := range d.windows {
@@ -132,8 +136,7 @@ func checkHeadroom(d *diag) *Finding {
 	}
 	n := float64(d.instances)
 	want := maxOpen * n // what all the pools may open at once
-	base, _ := d.num("baseline_threads_connected")
-	avail := maxConn - base // connections other clients already hold
+	avail, reserved, base := d.serverSlots(maxConn)
 	sev := ""
 	switch {
 	case refused > 0 || (known && want >= avail):
@@ -150,8 +153,11 @@ func checkHeadroom(d *diag) *Finding {
 	f := &Finding{ID: "server-connection-headroom", Severity: sev,
 		explains:  []driver.ErrorClass{driver.ClassTooManyConnections},
 		Statement: "The pools can ask for about as many connections as the server allows",
-		Evidence: fmt.Sprintf("%s, max_connections=%.0f with %.0f already connected at start; %.0f too_many_connections errors, %.0f aborted connects",
-			pools, maxConn, base, refused, aborted)}
+		Evidence: fmt.Sprintf("%s, max_connections=%.0f%s with %.0f already connected at start%s; %.0f too_many_connections errors",
+			pools, maxConn, reservedNote(reserved), base, d.monitorNote(), refused)}
+	if d.hasCol(record.AbortedConnects) {
+		f.Evidence += fmt.Sprintf(", %.0f aborted connects", aborted)
+	}
 	if burst := d.openingBurst(); burst != "" {
 		f.Evidence += "; " + burst
 	}
@@ -164,8 +170,16 @@ func checkHeadroom(d *diag) *Finding {
 	if n > 1 {
 		f.Recommendation += fmt.Sprintf(": max_open %.0f per instance", per)
 	}
-	f.Recommendation += fmt.Sprintf("), or raise max_connections to at least %.0f", math.Ceil(want/0.8+base))
+	f.Recommendation += fmt.Sprintf("), or raise max_connections to at least %.0f", math.Ceil(want/0.8+base+reserved))
 	return f
+}
+
+// reservedNote says which of max_connections the load's role cannot use.
+func reservedNote(reserved float64) string {
+	if reserved <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" less %.0f %s", reserved, record.FactSuperuserReserved)
 }
 
 // openingBurst says how many connections the pools opened how fast at the

@@ -82,6 +82,9 @@ const (
 	DBConnections      = DBPrefix + Connections
 	DBUserThreads      = DBPrefix + "user_threads"
 	DBUserConnsOpened  = DBPrefix + "user_conns_opened"
+	// DBPgLoadIdleInTx is, for a database block on PostgreSQL, the
+	// service user's backends idle in transaction.
+	DBPgLoadIdleInTx = DBPrefix + PgLoadIdleInTx
 )
 
 // A pgxpool's gauges beside the pool's (pool_open is its total,

@@ -141,9 +141,9 @@ func (m *Monitor) start(ctx context.Context) error {
 	if err := m.conn.QueryRow(ctx, factsQuery).Scan(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9]); err != nil {
 		return fmt.Errorf("reading server settings: %w", err)
 	}
-	m.facts = map[string]string{"server_version": f[0], "max_connections": f[2],
-		"superuser_reserved_connections": f[3], "idle_session_timeout": f[4],
-		"idle_in_transaction_session_timeout": f[5], "tcp_keepalives_idle": f[6],
+	m.facts = map[string]string{"server_version": f[0], record.FactMaxConnections: f[2],
+		record.FactSuperuserReserved: f[3], record.FactIdleSessionTimeout: f[4],
+		record.FactIdleInTxTimeout: f[5], record.FactTCPKeepalivesIdle: f[6],
 		"statement_timeout": f[7], "server_user": f[8], "database": f[9]}
 	if m.user == "" {
 		m.user = f[8]

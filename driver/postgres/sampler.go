@@ -125,7 +125,7 @@ func (d *Driver) Describe(context.Context) map[string]string {
 	out["acquire_timeout"] = c.AcquireTimeout.String()
 	out["query_timeout"] = c.QueryTimeout.String()
 	out["connect_timeout"] = c.ConnectTimeout.String()
-	out["baseline_backends"] = strconv.FormatFloat(d.target.baselineBackends(), 'f', -1, 64)
+	out[record.FactBaselineBackends] = strconv.FormatFloat(d.target.baselineBackends(), 'f', -1, 64)
 	for k, v := range c.Redacted().Params {
 		out["param."+k] = v
 	}
