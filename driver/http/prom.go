@@ -1,17 +1,24 @@
 package http
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
+	"math"
 	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// A small reader of the Prometheus text exposition format (and of
-// OpenMetrics text, which differs only in ways we ignore): enough to pick a
-// few pool gauges out of a service's /metrics without a client library.
-// Comments (# HELP, # TYPE, # EOF) are skipped; a sample is
-//
-//	name{label="value",...} value [timestamp]
+// Reading a service's /metrics with the Prometheus project's own parser
+// (common/expfmt), so that what the format allows (escapes, timestamps,
+// quoted UTF-8 names, blanks) is what Prometheus allows. Each sample line
+// is parsed on its own, without the # TYPE lines, for two reasons: one odd
+// line must not hide the gauges the other lines hold (expfmt stops at the
+// first error), and a histogram's or summary's series then keep the names
+// a user writes in a selector (x_bucket{le="0.5"}, x_count) instead of
+// being folded into one family named x.
 
 // promLabel is one label pair.
 type promLabel struct{ name, value string }
@@ -48,104 +55,38 @@ func parsePrometheus(text string) ([]promSample, error) {
 
 // parsePromLine reads one sample line (trimmed, not a comment).
 func parsePromLine(line string) (promSample, error) {
-	var s promSample
-	n := promNameLen(line)
-	if n == 0 {
-		return s, fmt.Errorf("no metric name")
-	}
-	s.name, line = line[:n], line[n:]
-	separated := strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")
-	if rest := strings.TrimLeft(line, " \t"); strings.HasPrefix(rest, "{") {
-		labels, after, err := parsePromLabels(rest[1:])
-		if err != nil {
-			return s, fmt.Errorf("%s: %w", s.name, err)
-		}
-		s.labels, line, separated = labels, after, true
-	}
-	fields := strings.Fields(line)
-	if len(fields) == 0 || len(fields) > 2 || !separated {
-		return s, fmt.Errorf("%s: want a value (and an optional timestamp) after the name", s.name)
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(line + "\n"))
 	if err != nil {
-		return s, fmt.Errorf("%s: value %q is not a number", s.name, fields[0])
+		var pe expfmt.ParseError
+		if errors.As(err, &pe) {
+			return promSample{}, errors.New(pe.Msg) // its line number is always 1 here
+		}
+		return promSample{}, err
 	}
-	s.value = v
-	return s, nil
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			return promSample{name: name, labels: promLabels(m), value: untypedValue(m)}, nil
+		}
+	}
+	return promSample{}, fmt.Errorf("no sample")
 }
 
-// promNameLen is the length of the metric or label name at the start of s.
-func promNameLen(s string) int {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' {
-			continue
-		}
-		return i
+// promLabels are m's labels in the order written.
+func promLabels(m *dto.Metric) []promLabel {
+	var out []promLabel
+	for _, l := range m.GetLabel() {
+		out = append(out, promLabel{l.GetName(), l.GetValue()})
 	}
-	return len(s)
+	return out
 }
 
-// parsePromLabels reads label pairs up to the closing brace (s starts after
-// the opening one) and returns what follows it.
-func parsePromLabels(s string) ([]promLabel, string, error) {
-	var labels []promLabel
-	for {
-		s = strings.TrimLeft(s, " \t")
-		if strings.HasPrefix(s, "}") {
-			return labels, s[1:], nil
-		}
-		n := promNameLen(s)
-		if n == 0 || strings.ContainsRune(s[:n], ':') {
-			return nil, "", fmt.Errorf("bad label name in {%s", s)
-		}
-		name := s[:n]
-		s = strings.TrimLeft(s[n:], " \t")
-		if !strings.HasPrefix(s, "=") {
-			return nil, "", fmt.Errorf("label %s has no =", name)
-		}
-		s = strings.TrimLeft(s[1:], " \t")
-		value, rest, err := promQuoted(s)
-		if err != nil {
-			return nil, "", fmt.Errorf("label %s: %w", name, err)
-		}
-		labels = append(labels, promLabel{name, value})
-		s = strings.TrimLeft(rest, " \t")
-		if strings.HasPrefix(s, ",") {
-			s = s[1:]
-		} else if !strings.HasPrefix(s, "}") {
-			return nil, "", fmt.Errorf("label %s is not followed by , or }", name)
-		}
+// untypedValue is the value of a sample read without its # TYPE line.
+func untypedValue(m *dto.Metric) float64 {
+	if u := m.GetUntyped(); u != nil {
+		return u.GetValue()
 	}
-}
-
-// promQuoted reads a double-quoted label value with the format's escapes
-// (\\, \" and \n) and returns it and what follows.
-func promQuoted(s string) (string, string, error) {
-	if !strings.HasPrefix(s, `"`) {
-		return "", "", fmt.Errorf("value is not quoted")
-	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"':
-			return b.String(), s[i+1:], nil
-		case '\\':
-			if i+1 == len(s) {
-				return "", "", fmt.Errorf("value ends in a lone backslash")
-			}
-			i++
-			switch s[i] {
-			case 'n':
-				b.WriteByte('\n')
-			default: // \\ and \", and leniently any other escaped byte
-				b.WriteByte(s[i])
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", "", fmt.Errorf("value is not closed")
+	return math.NaN() // unreachable: without a TYPE line every sample is untyped
 }
 
 // promSelector picks samples: a metric name, optionally with labels that
@@ -155,26 +96,28 @@ type promSelector struct {
 	labels []promLabel
 }
 
-// parsePromSelector reads name or name{label="value",...}.
+// parsePromSelector reads name or name{label="value",...}: a sample line
+// without its value, which the format's parser reads once a value is put
+// after it.
 func parsePromSelector(s string) (promSelector, error) {
 	s = strings.TrimSpace(s)
-	n := promNameLen(s)
-	if n == 0 {
-		return promSelector{}, fmt.Errorf("%q is not a metric name: want name or name{label=\"value\"}", s)
+	bad := func(why string) (promSelector, error) {
+		return promSelector{}, fmt.Errorf("%q is not a selector (%s): want name or name{label=\"value\"}", s, why)
 	}
-	sel := promSelector{name: s[:n]}
-	rest := s[n:]
-	if strings.HasPrefix(rest, "{") {
-		labels, after, err := parsePromLabels(rest[1:])
-		if err != nil {
-			return promSelector{}, fmt.Errorf("%q: %w", s, err)
-		}
-		sel.labels, rest = labels, after
+	// Only a name, or labels closed by a brace, may end it: "x 5" would
+	// read as x with value 5.
+	if s == "" || strings.ContainsRune(s, '\n') ||
+		!strings.HasSuffix(s, "}") && len(strings.Fields(s)) != 1 {
+		return bad("not one name or name{...}")
 	}
-	if strings.TrimSpace(rest) != "" {
-		return promSelector{}, fmt.Errorf("%q: unexpected %q after the selector", s, rest)
+	sample, err := parsePromLine(s + " 0")
+	if err != nil {
+		return bad(err.Error())
 	}
-	return sel, nil
+	if sample.name == "" {
+		return bad("no metric name")
+	}
+	return promSelector{name: sample.name, labels: sample.labels}, nil
 }
 
 // sum adds the values of the matching samples: a pool exposed per label

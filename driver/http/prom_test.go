@@ -1,10 +1,14 @@
 package http
 
 import (
+	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
 )
 
 const promText = `# HELP pooldemo_pool_in_use Connections in use.
@@ -21,7 +25,7 @@ broken{x=1} 5
 
 func TestParsePrometheus(t *testing.T) {
 	samples, err := parsePrometheus(promText)
-	if err == nil || !strings.Contains(err.Error(), "line 8: broken: label x: value is not quoted") {
+	if err == nil || !strings.Contains(err.Error(), `line 8: expected '"' at start of label value`) {
 		t.Errorf("err = %v, want line 8's problem", err)
 	}
 	if len(samples) != 5 {
@@ -53,7 +57,7 @@ func TestParsePrometheus(t *testing.T) {
 			t.Errorf("%s = %v, %v; want %v, %v", c.sel, v, ok, c.want, c.ok)
 		}
 	}
-	for _, bad := range []string{"", "{a=\"b\"}", "x{a=b}", "x y", `x{a="b"`, "9x"} {
+	for _, bad := range []string{"", "{a=\"b\"}", "x{a=b}", "x y", "x 5", `x{a="b"`, "9x", "x{a=\"b\"} 5", "a\nb"} {
 		if _, err := parsePromSelector(bad); err == nil {
 			t.Errorf("selector %q accepted", bad)
 		}
@@ -83,23 +87,20 @@ func FuzzParsePrometheus(f *testing.F) {
 	})
 }
 
-// formatProm writes samples in the text format.
+// formatProm writes samples in the text format with the Prometheus
+// project's own writer, so that the fuzz target checks the parser against
+// it.
 func formatProm(samples []promSample) string {
 	var b strings.Builder
 	for _, s := range samples {
-		b.WriteString(s.name)
-		if len(s.labels) > 0 {
-			b.WriteByte('{')
-			for i, l := range s.labels {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(l.value)
-				b.WriteString(l.name + `="` + v + `"`)
-			}
-			b.WriteByte('}')
+		m := &dto.Metric{Untyped: &dto.Untyped{Value: proto.Float64(s.value)}}
+		for _, l := range s.labels {
+			m.Label = append(m.Label, &dto.LabelPair{Name: proto.String(l.name), Value: proto.String(l.value)})
 		}
-		b.WriteString(" " + strconv.FormatFloat(s.value, 'g', -1, 64) + "\n")
+		f := &dto.MetricFamily{Name: proto.String(s.name), Type: dto.MetricType_UNTYPED.Enum(), Metric: []*dto.Metric{m}}
+		if _, err := expfmt.MetricFamilyToText(&b, f); err != nil {
+			panic(fmt.Sprintf("writing %+v: %v", s, err))
+		}
 	}
 	return b.String()
 }
