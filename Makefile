@@ -32,6 +32,9 @@ test: db tools
 	$(GO) test -race -count=$(TIMED_COUNT) -p 1 -timeout 10m $(addprefix ./,$(TIMED))
 	@mkdir -p bin/test-output
 	$(GO) test -race -count=1 -timeout 15m -artifacts -outputdir=$(CURDIR)/bin/test-output $$($(GO) list $(PKGS) | grep -v -x $(foreach p,$(TIMED),-e '.*/$(p)'))
+# deploy/ is a module of its own (k8s.io stays out of poolload's): its
+# test decodes poolload k8s's manifests with the Kubernetes API types.
+	cd deploy && $(GO) test -count=1 ./...
 
 # Only what needs no database, quickly.
 unit:
@@ -50,6 +53,7 @@ tools:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	cd deploy && $(GO) vet ./...
 
 # Each parser of user input, 30 s apiece.
 fuzz:
@@ -65,6 +69,7 @@ bench: build
 	$(GO) run ./bench/wait
 	$(GO) run ./bench/proxy
 	$(GO) run ./bench/peers
+	$(GO) run ./bench/merge
 
 demo: build
 	./$(BIN) run scenarios/quickstart.yaml
