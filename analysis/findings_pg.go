@@ -53,27 +53,33 @@ func idleInTxOf(w *window) (idleInTx, bool) {
 }
 
 // evidence says what the server showed, e.g. "on the server 10 of the
-// load's connections were idle in transaction (pg_load_idle_in_tx) from
-// 0.5 s to the end of the window".
+// load's connections were idle in transaction (pg_load_idle_in_tx) at the
+// end of the window, rising from 5 at 0 s and never back to 0".
 func (v idleInTx) evidence(w *window) string {
 	who := "the load's"
 	if v.col == record.DBPgLoadIdleInTx {
 		who = "the service user's"
 	}
 	first, at := val(w.rows[v.from], v.col), secs(val(w.rows[v.from], record.TStart))
-	s := fmt.Sprintf("on the server %.0f of %s connections were idle in transaction (%s) from %s s to the end of the window", v.last, who, v.col, at)
+	s := fmt.Sprintf("on the server %.0f of %s connections were idle in transaction (%s) at the end of the window", v.last, who, v.col)
 	if first != v.last {
-		s = fmt.Sprintf("on the server %s connections idle in transaction (%s) went from %.0f at %s s to %.0f at the end of the window, never back to 0",
-			who, v.col, first, at, v.last)
+		s += fmt.Sprintf(", rising from %.0f at %s s and never back to 0", first, at)
+	} else {
+		s += fmt.Sprintf(", from %s s on", at)
 	}
 	return s + ": transactions begun and never committed or rolled back"
 }
 
 // idleInTxLeak finds transactions left open in a window whose pool never
 // filled: after the window's last iteration had finished (no VU busy in
-// its last row), connections of the load were still idle in transaction,
-// and had been for at least two samples. No iteration of poolload's can
-// still be inside them then, so they were left behind.
+// its last row), connections were still idle in transaction, and had been
+// for at least two samples, while the pool still counted connections in
+// use. No iteration can be inside them then, so they were never given
+// back. The pool's count matters: on a shared server other clients of the
+// same user and application_name may be idle in transaction too, and the
+// pool, unlike the server, counts only the load's own. Without a pool
+// gauge (a service whose pool poolload cannot see), the server's view of
+// the service's user stands alone.
 func idleInTxLeak(d *diag) *Finding {
 	for _, w := range d.windows {
 		v, ok := idleInTxOf(w)
@@ -81,15 +87,36 @@ func idleInTxLeak(d *diag) *Finding {
 		if !ok || len(w.rows)-v.from < 2 || val(last, record.VUsBusy) != 0 {
 			continue
 		}
+		ev := fmt.Sprintf("%s: %s", w.where(), v.evidence(w))
+		inUse, col := poolInUse(last)
+		if col != "" {
+			if inUse < 1 {
+				continue // the pool has them all back: someone else's
+			}
+			ev += fmt.Sprintf("; after the last iteration had finished the pool still counted %.0f connections in use (%s)", inUse, col)
+			if col == record.PoolInUse {
+				ev += " of " + d.poolName()
+			}
+		}
 		return &Finding{ID: "connection-leak", Severity: SevWarning,
 			Statement: "Transactions are left open and their connections never returned (suspected leak)",
-			Evidence: fmt.Sprintf("%s: %s, and still after the last iteration had finished; %s reached %.0f of %s",
-				w.where(), v.evidence(w), record.PoolInUse, colMax(w.rows, record.PoolInUse), d.poolName()),
+			Evidence:  ev,
 			Recommendation: "find the code path that begins a transaction and returns without COMMIT or ROLLBACK " +
 				"and without releasing its connection; each such connection is lost to the pool and holds its locks" +
 				d.idleInTxSafetyNet()}
 	}
 	return nil
+}
+
+// poolInUse is the pool's in-use count in row r and its column: poolload's
+// own pool, else the service's gauges; col is "" when neither is known.
+func poolInUse(r record.Row) (float64, string) {
+	for _, col := range []string{record.PoolInUse, record.SvcPoolInUse} {
+		if v := val(r, col); !math.IsNaN(v) {
+			return v, col
+		}
+	}
+	return 0, ""
 }
 
 // idleInTxSafetyNet suggests PostgreSQL's own limit on abandoned

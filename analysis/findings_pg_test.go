@@ -54,13 +54,17 @@ func TestDiagnosePostgres(t *testing.T) {
 		{name: "healthy"},
 		// Transactions in flight show idle in transaction between their
 		// statements; they come and go.
-		{name: "transactions in flight", idleTx: []float64{0, 2, 1, 0, 3, 0}, last: map[string]float64{record.VUsBusy: 0}},
+		{name: "transactions in flight", idleTx: []float64{0, 2, 1, 0, 3, 0}, last: map[string]float64{record.VUsBusy: 0, "pool_in_use": 0}},
 		// Still in flight in the last sample: not proof of a leak.
 		{name: "busy at the end", idleTx: []float64{0, 1, 2, 3, 4, 4}},
 		{name: "one sample only", idleTx: []float64{0, 0, 0, 0, 0, 2}, last: map[string]float64{record.VUsBusy: 0}},
-		{name: "idle in transaction left behind", idleTx: []float64{0, 1, 2, 3, 4, 4}, last: map[string]float64{record.VUsBusy: 0},
+		// Another client of the same user and application name on a
+		// shared server: the pool has all its connections back.
+		{name: "someone else's", idleTx: []float64{0, 1, 2, 3, 4, 4}, last: map[string]float64{record.VUsBusy: 0, "pool_in_use": 0}},
+		{name: "idle in transaction left behind", idleTx: []float64{0, 1, 2, 3, 4, 4}, last: map[string]float64{record.VUsBusy: 0, "pool_in_use": 4},
 			id: "connection-leak", sev: SevWarning,
-			want: []string{"(pg_load_idle_in_tx) went from 1 at 1 s to 4 at the end of the window", "idle_in_transaction_session_timeout (0, off"}},
+			want: []string{"4 of the load's connections were idle in transaction (pg_load_idle_in_tx) at the end of the window, rising from 1 at 1 s",
+				"the pool still counted 4 connections in use (pool_in_use) of max_open=10", "idle_in_transaction_session_timeout (0, off"}},
 		{name: "idle session timeout", target: map[string]string{record.FactIdleSessionTimeout: "2s"},
 			row: map[string]float64{record.BadConnChecks: 3}, id: "idle-connection-deaths", sev: SevWarning,
 			want: []string{"idle_session_timeout=2s", "conn_max_idle_time to 1.5s (below the server's idle_session_timeout=2s)"}},
@@ -117,7 +121,7 @@ func TestDiagnoseLeakNamesIdleInTransaction(t *testing.T) {
 		"iterations": 0, "dropped": 100, "dropped_pool": 100}))...)
 	fs := Diagnose(testrecord.InMemory{Target: pgTarget(), Rows: rows}.Record(), nil)
 	if len(fs) != 1 || fs[0].ID != "connection-leak" || fs[0].Severity != SevCritical ||
-		!strings.Contains(fs[0].Evidence, "on the server 10 of the load's connections were idle in transaction (pg_load_idle_in_tx) from 0 s") ||
+		!strings.Contains(fs[0].Evidence, "on the server 10 of the load's connections were idle in transaction (pg_load_idle_in_tx) at the end of the window, from 0 s on") ||
 		!strings.Contains(fs[0].Recommendation, "without COMMIT or ROLLBACK") {
 		t.Fatalf("got %+v", fs)
 	}

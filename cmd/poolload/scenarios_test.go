@@ -32,9 +32,11 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 			}
 		}
 	},
-	"cold-vs-warm.yaml":    coldOpensWarmDoesNot,
-	"pg-quickstart.yaml":   pgQuickstart,
-	"pg-cold-vs-warm.yaml": coldOpensWarmDoesNot,
+	"cold-vs-warm.yaml":            coldOpensWarmDoesNot,
+	"pg-quickstart.yaml":           pgQuickstart,
+	"pg-cold-vs-warm.yaml":         pgColdVsWarm,
+	"pg-leak.yaml":                 pgLeakNamesIdleInTx,
+	"pg-idle-session-timeout.yaml": pgIdleSessionTimeout,
 	"fleet-cold-start.yaml": func(t *testing.T, s *analysis.Summary) {
 		f := finding(s, "server-connection-headroom")
 		if f == nil || f.Severity != analysis.SevCritical {
