@@ -66,7 +66,7 @@ const statusQuery = `SELECT
   (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),
   (SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()),
   (SELECT %s FROM pg_stat_database WHERE datname = current_database())
-FROM (SELECT state, usename = $1 AND application_name = $2 AS load
+FROM (SELECT state, usename = $1 AND ($2 = '' OR application_name = $2) AS load
       FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()) a`
 
 // factsQuery reads what Describe reports: the settings that bound a
@@ -109,8 +109,10 @@ const MonitorApp = "poolload-monitor"
 // OpenMonitor connects with cfg (a copy is changed: the monitor names
 // itself and lifts the idle timeouts of its own session), reads the facts
 // and a first reading, so that the first Sample's deltas count from now.
-// The load is user's connections named app. Errors are *OpenError with a
-// class and never hold the password.
+// The load is user's connections named app (any name when app is "", as
+// for a service whose sessions poolload does not name; the connecting
+// user when user is ""). Errors are *OpenError with a class and never
+// hold the password.
 func OpenMonitor(ctx context.Context, cfg *pgx.ConnConfig, user, app string) (*Monitor, error) {
 	mc := cfg.Copy()
 	mc.RuntimeParams = maps.Clone(mc.RuntimeParams)
@@ -232,6 +234,32 @@ func fill(dst []float64, st Status, err error, prev *Status, prevOK *bool) {
 		}
 	}
 	*prev, *prevOK = st, true
+}
+
+// userConnsQuery counts a user's client backends, those that started
+// after $2, and the latest start among them.
+const userConnsQuery = `SELECT count(*), count(*) FILTER (WHERE backend_start > $2), max(backend_start)
+FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename = $1 AND pid <> pg_backend_pid()`
+
+// UserConns reads user's backends on the server (not the monitor's own):
+// how many there are, how many started after since (the last returned by
+// the previous reading), and the latest start, to pass as since next
+// time. The server's own clock stamps both, so the client's does not
+// matter. A connection opened and closed between two readings is not
+// seen.
+func (m *Monitor) UserConns(ctx context.Context, user string, since time.Time) (backends, opened int64, last time.Time, err error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var latest *time.Time
+	if err := m.conn.QueryRow(ctx, userConnsQuery, user, since).Scan(&backends, &opened, &latest); err != nil {
+		return 0, 0, since, fmt.Errorf("reading the backends of user %q: %w", user, err)
+	}
+	if latest == nil || latest.Before(since) {
+		return backends, opened, since, nil
+	}
+	return backends, opened, *latest, nil
 }
 
 // Close closes the monitoring connection.
