@@ -60,18 +60,17 @@ func checkSteal(d *diag) *Finding {
 			"or set those seconds aside when comparing: the target did not change in them"}
 }
 
-// checkHostSaturated finds seconds in which the CPU, not the target or
-// its pool, set the pace: the host had no idle CPU (or poolload used all
-// the CPUs it may), and the run fell behind in them (drops, fewer
-// iterations than offered, or the pool pinned with acquires waiting). A
-// pinned pool there is the CPU's queue showing in the pool: more
-// connections cannot help. A busy host that kept the schedule is not
-// reported; a lagging schedule alone is generator-saturated's.
+// checkHostSaturated finds seconds in which the CPU set the pace: it was
+// saturated and work queued for it (cpuDelayed), and the run fell behind
+// in them (a tenth of the schedule lost, or the pool pinned with
+// acquires waiting). A busy host whose threads still got a CPU at once,
+// or that kept the schedule, is not reported; a lagging schedule alone is
+// generator-saturated's.
 func checkHostSaturated(d *diag) *Finding {
 	for _, w := range d.windows {
 		var hit []record.Row
 		for _, r := range w.rows {
-			if d.saturated(r) && d.behind(w, r) {
+			if d.cpuDelayed(r) && d.behind(w, r) {
 				hit = append(hit, r)
 			}
 		}
@@ -82,18 +81,28 @@ func checkHostSaturated(d *diag) *Finding {
 	return nil
 }
 
-// behind says whether the run fell behind its schedule in row r.
+// behind says whether the run fell behind its schedule in row r: it
+// dropped or left unfinished a tenth of the interval's schedule, or the
+// pool was pinned with acquires waiting.
 func (d *diag) behind(w *window, r record.Row) bool {
-	if val(r, record.Dropped) > 0 {
+	if p, ok := d.pool(w); ok && val(r, p.inUse) >= p.max && nz(val(r, record.PoolWaitCount))+nz(val(r, record.SvcPoolWaitCount)) > 0 {
 		return true
 	}
-	if p, ok := d.pool(w); ok && val(r, p.inUse) >= p.max && val(r, record.PoolWaitCount)+val(r, record.SvcPoolWaitCount) > 0 {
+	due := w.offered * rowSeconds([]record.Row{r})
+	if nz(val(r, record.Dropped)) >= lostShare*due {
 		return true
 	}
 	// The drain after the schedule's last start finishes few iterations
 	// by design; only an interval inside the schedule can fall short.
-	sched := d.scheduled(w)
-	return val(r, record.Rate) < shortfallShare*w.offered && !(val(r, record.TEnd) > sched+0.001)
+	return val(r, record.Rate) < (1-lostShare)*w.offered && !(val(r, record.TEnd) > d.scheduled(w)+0.001)
+}
+
+// nz is v, or 0 for an empty cell.
+func nz(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
 }
 
 // scheduled is how long w's schedule ran, in seconds (+Inf when unknown).
@@ -154,12 +163,18 @@ func hostSaturatedFinding(d *diag, w *window, hit []record.Row) *Finding {
 	if run := colMedian(hit, threadsRunning(hit)); d.serverLocal() && cpus > 0 && !math.IsNaN(run) {
 		ev += fmt.Sprintf("; the server on this host had Threads_running %.0f (median) on %.0f CPUs", run, cpus)
 	}
-	what += ": latencies there include waiting for a CPU"
-	if _, ok := d.pool(w); ok {
-		what += ", and a bigger pool cannot help"
+	pool := ""
+	if p, ok := d.pool(w); ok && d.cpuLimitedPool(hit) && colMedian(hit, p.inUse) >= p.max {
+		pool = ", and a bigger pool cannot help while it lasts"
 	}
-	return &Finding{ID: "host-saturated", Severity: SevCritical, Statement: what, Evidence: ev,
-		Recommendation: hostAdvice(d, w, self, busy, cpus, local)}
+	// Critical when it distorts most of the window or stands behind a
+	// pinned pool; a few seconds of it make a warning.
+	sev := SevWarning
+	if 2*len(hit) >= len(w.rows) || pool != "" {
+		sev = SevCritical
+	}
+	return &Finding{ID: "host-saturated", Severity: sev, Statement: what + ": latencies there include waiting for a CPU" + pool,
+		Evidence: ev, Recommendation: hostAdvice(d, w, self, busy, cpus, local)}
 }
 
 // hostAdvice says what to move off the saturated CPU: poolload when it
@@ -193,12 +208,18 @@ func (d *diag) vusAllocated(w *window) int {
 	return 0
 }
 
-// cpuLimited says whether most of rows had the CPU as their queue: then a
-// pinned pool in them is not the pool's fault.
-func (d *diag) cpuLimited(rows []record.Row) bool {
+// cpuLimitedPool says whether a pool pinned in rows was the CPU's queue
+// rather than (only) too small: in most of rows work queued for a CPU
+// (cpuDelayed). The hold times of those seconds include that queue, each
+// wake-up of a goroutine holding a connection waiting its turn, so a
+// Little's-law size from them would be the CPU's, and more connections
+// only add to the queue. A pool pinned while poolload's goroutines got a
+// CPU at once (a hold the target or the scenario spends) is sized as
+// before, however busy the host.
+func (d *diag) cpuLimitedPool(rows []record.Row) bool {
 	n := 0
 	for _, r := range rows {
-		if d.saturated(r) {
+		if d.cpuDelayed(r) {
 			n++
 		}
 	}

@@ -48,8 +48,8 @@ func TestDiagnoseSteal(t *testing.T) {
 // pool. The same pool on a host with idle CPU is still called too small.
 func TestDiagnoseHostSaturated(t *testing.T) {
 	sat := map[string]float64{"rate": 16500, "dropped": 20000, "pool_in_use": 16, "pool_wait_count": 15000,
-		"service_p50_ms": 10.4, "blocked_p50_ms": 9.3, "wait_p50_ms": 0.053, "threads_running": 3,
-		"host_busy_pct": 99, "host_steal_pct": 0.3, "harness_cpu_cores": 1.2}
+		"service_p50_ms": 10.4, "blocked_p50_ms": 9.3, "wait_p50_ms": 0.053, "schedule_lag_p50_ms": 2.3,
+		"threads_running": 3, "host_busy_pct": 99, "host_steal_pct": 0.3, "harness_cpu_cores": 1.2}
 	recOf := func(kv map[string]float64) *record.Record {
 		tgt := healthyTarget()
 		tgt["max_open"], tgt["dsn"] = "16", "root@tcp(127.0.0.1:3306)/test"
@@ -99,6 +99,20 @@ func TestDiagnoseHostSaturated(t *testing.T) {
 		t.Fatalf("idle host: want pool-starvation sizing the pool, got %+v", fs)
 	}
 
+	// The server's statements alone queue for the CPUs: the same, even
+	// with poolload's goroutines on time.
+	server := maps.Clone(sat)
+	server["schedule_lag_p50_ms"] = 0.02
+	if fs = Diagnose(recOf(server), nil); len(fs) != 2 || fs[0].ID != "host-saturated" || fs[1].Severity != SevWarning {
+		t.Fatalf("Threads_running 3 on 2 CPUs: got %+v", fs)
+	}
+	// Neither poolload nor the server queued for a CPU: a busy host that
+	// gave them one at once did not set the pace.
+	server["threads_running"] = 1
+	if fs = Diagnose(recOf(server), nil); len(fs) != 1 || fs[0].ID != "pool-starvation" || fs[0].Severity != SevCritical {
+		t.Fatalf("nothing queued for the CPU: got %+v", fs)
+	}
+
 	// A saturated host that kept up: not a distortion the record shows.
 	kept := maps.Clone(sat)
 	kept["rate"], kept["dropped"], kept["pool_in_use"] = 40000, 0, 9
@@ -107,11 +121,41 @@ func TestDiagnoseHostSaturated(t *testing.T) {
 	}
 }
 
+// scenarios/pool-starvation.yaml on a host that other processes keep
+// busy (measured so): each request holds its connection 20 ms at 400/s on
+// 4 connections. The pool is too small whatever the CPU does; the hold is
+// not the CPU's (poolload's goroutines start 12 µs late), so the pool is
+// sized as usual. With the goroutines 3 ms late, the holds include the
+// CPU's queue: no size is drawn from them.
+func TestDiagnoseSmallPoolOnABusyHost(t *testing.T) {
+	row := map[string]float64{"rate": 165, "dropped": 230, "pool_in_use": 4, "pool_wait_count": 150,
+		"service_p50_ms": 163, "blocked_p50_ms": 140, "wait_p50_ms": 0.3, "schedule_lag_p50_ms": 0.012,
+		"threads_running": 1, "host_busy_pct": 100, "harness_cpu_cores": 0.05}
+	tgt := healthyTarget()
+	tgt["max_open"], tgt["dsn"] = "4", "root@tcp(127.0.0.1:36867)/test"
+	recOf := func() *record.Record {
+		rec := testrecord.InMemory{Target: tgt, Offered: 400, Rows: testrecord.Rows("v", 0, 5, with(row))}.Record()
+		rec.Info.HostCPUs, rec.Info.GoMaxProcs = 2, 2
+		return rec
+	}
+	fs := Diagnose(recOf(), nil)
+	if len(fs) != 1 || fs[0].ID != "pool-starvation" || fs[0].Severity != SevCritical ||
+		!strings.Contains(fs[0].Recommendation, "set max_open to 12 (Little's law: 400/s × 23.0 ms hold") {
+		t.Fatalf("want pool-starvation sizing the pool, got %+v", fs)
+	}
+	row["schedule_lag_p50_ms"] = 3
+	fs = Diagnose(recOf(), nil)
+	if len(fs) != 2 || fs[0].ID != "host-saturated" || !strings.Contains(fs[0].Statement, "a bigger pool cannot help while it lasts") ||
+		fs[1].ID != "pool-starvation" || !strings.Contains(fs[1].Recommendation, "do not grow the pool on this run's evidence") {
+		t.Fatalf("goroutines 3 ms late too: got %+v", fs)
+	}
+}
+
 // poolload alone at its GOMAXPROCS, the host half idle, and the rate
 // falling short: poolload is the bottleneck.
 func TestDiagnoseHarnessSaturated(t *testing.T) {
 	rows := testrecord.Rows("v", 0, 3, with(map[string]float64{"rate": 70, "dropped": 30,
-		"host_busy_pct": 55, "harness_cpu_cores": 0.98}))
+		"schedule_lag_p50_ms": 4, "host_busy_pct": 55, "harness_cpu_cores": 0.98}))
 	rec := testrecord.InMemory{Target: healthyTarget(), Rows: rows}.Record()
 	rec.Info.HostCPUs, rec.Info.GoMaxProcs = 2, 1
 	fs := Diagnose(rec, nil)
@@ -158,6 +202,33 @@ func TestLocalParts(t *testing.T) {
 		d := &diag{target: tc.facts}
 		if got := strings.Join(d.localParts(), ", "); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.facts, got, tc.want)
+		}
+	}
+}
+
+// Two seconds of six with no idle CPU, goroutines 2 ms late and a fifth
+// of the schedule dropped: a warning, not a verdict on the whole window.
+// One such second is not reported.
+func TestDiagnoseHostSaturatedBriefly(t *testing.T) {
+	busy := with(map[string]float64{"dropped": 20, "rate": 80, "schedule_lag_p50_ms": 2, "host_busy_pct": 97, "harness_cpu_cores": 0.4})
+	quiet := with(map[string]float64{"host_busy_pct": 30, "harness_cpu_cores": 0.1})
+	for _, tc := range []struct {
+		busy int
+		sev  string
+	}{{2, SevWarning}, {1, ""}} {
+		rows := append(testrecord.Rows("cold", 0, tc.busy, busy), testrecord.Rows("cold", tc.busy, 6-tc.busy, quiet)...)
+		rec := testrecord.InMemory{Target: healthyTarget(), Rows: rows}.Record()
+		rec.Info.HostCPUs = 2
+		fs := Diagnose(rec, nil)
+		if tc.sev == "" {
+			if len(fs) != 0 {
+				t.Errorf("%d busy second: want no finding, got %+v", tc.busy, fs)
+			}
+			continue
+		}
+		if len(fs) != 1 || fs[0].ID != "host-saturated" || fs[0].Severity != tc.sev || strings.Contains(fs[0].Statement, "bigger pool") ||
+			!strings.Contains(fs[0].Evidence, "in 2 of 6 intervals (0–2 s)") {
+			t.Errorf("%d busy seconds: got %+v", tc.busy, fs)
 		}
 	}
 }

@@ -95,12 +95,13 @@ func starvationFinding(d *diag, w *window, pinned []record.Row, maxOpen, drops f
 	}
 	// A pool pinned while the CPU had no time to spare is the CPU's queue
 	// showing in the pool: more connections add threads to that queue.
-	if d.cpuLimited(pinned) {
+	if d.cpuLimitedPool(pinned) {
 		f.Severity = SevWarning
-		f.Statement = fmt.Sprintf("The pool of %.0f connections was always in use, but the CPU, not the pool, was the limit", maxOpen)
+		f.Statement = fmt.Sprintf("The pool of %.0f connections was always in use, but the CPU set the pace", maxOpen)
 		f.Evidence += cpuNote(pinned)
-		f.Recommendation = "do not grow the pool: the CPU was saturated in those seconds (see host-saturated), " +
-			"so more connections only queue for it"
+		f.Recommendation = "do not grow the pool on this run's evidence: the CPU was saturated in those seconds and " +
+			"work queued for it (see host-saturated), so the hold times include that queue and more connections " +
+			"only add to it; give the CPU room, then run again to size the pool"
 		return f
 	}
 	switch need := w.offered * hold / 1000; {

@@ -6,24 +6,28 @@ import (
 	"net"
 	"strings"
 
+	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/record"
 )
 
-// The host's CPU, as the rules in analysis/README.md ("The host's CPU")
-// state them.
+// The host's CPU, as analysis/README.md ("host") states the rules.
 const (
 	// stealHighPct is the share of the host's CPU time taken by the
-	// hypervisor above which an interval's latencies are inflated: the
+	// hypervisor from which an interval's latencies are inflated: the
 	// target and poolload both waited for a CPU that was not there.
 	stealHighPct = 10
 	// saturatedPct is the share of the host's CPU time busy or stolen
-	// at or above which the host had no CPU to spare: every thread on it,
-	// poolload's and a local server's, queued for one. The same share of
-	// the CPUs poolload may use (GOMAXPROCS) saturates poolload alone.
+	// at or above which the host had no CPU to spare; whether anything
+	// queued for one is cpuDelayed's question. The same share of the
+	// CPUs poolload may use (GOMAXPROCS) saturates poolload alone.
 	saturatedPct = 90
-	// shortfallShare is the share of the offered rate below which an
-	// interval that finished fewer iterations fell behind.
-	shortfallShare = 0.95
+	// cpuDelayMs is the median schedule lag at or above which poolload's
+	// goroutines waited for a CPU: a quiet machine starts the median
+	// iteration tens of microseconds late.
+	cpuDelayMs = 1
+	// lostShare is the share of an interval's schedule lost (dropped, or
+	// not finished) at or above which the run fell behind in it.
+	lostShare = 0.10
 )
 
 // HostCPU is the host's CPU and poolload's own over the measured windows
@@ -132,7 +136,7 @@ func (d *diag) harnessCPUs() float64 {
 	return float64(n)
 }
 
-// saturated says whether the CPU was the queue in row r: the host had
+// saturated says whether the CPU was fully used in row r: the host had
 // less than 10% idle, or poolload used 90% of the CPUs it may use.
 func (d *diag) saturated(r record.Row) bool {
 	if hostIdle(r) <= 100-saturatedPct {
@@ -140,6 +144,30 @@ func (d *diag) saturated(r record.Row) bool {
 	}
 	n := d.harnessCPUs()
 	return n > 0 && val(r, record.HarnessCPUCores) >= saturatedPct/100.0*n
+}
+
+// cpuDelayed says whether work queued for a CPU in row r: the CPU was
+// saturated, and poolload's goroutines started a millisecond or more late
+// at the median (the run queue, as schedule_lag shows it), or a database
+// server on this host had more statements running than the host has
+// CPUs (Threads_running counts the monitor's own query: more than the
+// CPUs, not as many).
+func (d *diag) cpuDelayed(r record.Row) bool {
+	return d.saturated(r) && (val(r, lagP50) >= cpuDelayMs || d.serverQueued(r))
+}
+
+// lagP50 is the median schedule lag's column.
+var lagP50 = record.PercentileOf(collector.ScheduleLag, "p50")
+
+// serverQueued says whether a database server on this host ran more
+// statements than the host has CPUs in row r.
+func (d *diag) serverQueued(r record.Row) bool {
+	cpus := float64(d.rec.Info.HostCPUs)
+	run := val(r, record.ThreadsRunning)
+	if math.IsNaN(run) {
+		run = val(r, record.DBThreadsRunning)
+	}
+	return cpus > 0 && run > cpus && d.serverLocal()
 }
 
 // localParts names the parts of the target that run on this host, as the
