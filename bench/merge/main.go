@@ -34,27 +34,15 @@ func main() {
 	length := flag.Duration("duration", 5*time.Minute, "the window each record holds")
 	rate := flag.Int("rate", 1000, "iterations per second in each segment")
 	reps := flag.Int("reps", 3, "merges to time")
-	profile := flag.String("cpuprofile", "", "write a CPU profile of the merges to this file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the merges (not of writing the records) to this file")
 	flag.Parse()
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "merge:", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if err := bench(*segments, *length, *rate, *reps); err != nil {
-		pprof.StopCPUProfile()
+	if err := bench(*segments, *length, *rate, *reps, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "merge:", err)
 		os.Exit(1)
 	}
 }
 
-func bench(n int, length time.Duration, rate, reps int) error {
+func bench(n int, length time.Duration, rate, reps int, profile string) error {
 	dir, err := os.MkdirTemp("", "poolload-bench-merge")
 	if err != nil {
 		return err
@@ -74,6 +62,17 @@ func bench(n int, length time.Duration, rate, reps int) error {
 		size += dirSize(d)
 	}
 	fmt.Printf("  wrote them in %v: %.1f MB in all\n\n", time.Since(t).Round(time.Millisecond), float64(size)/1e6)
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var took, cpus []time.Duration
 	for r := range reps {
 		out := filepath.Join(dir, "merged-"+strconv.Itoa(r))

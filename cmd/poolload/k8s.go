@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/urfave/cli/v2"
 
+	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/engine"
 	"github.com/poolload/poolload/runner"
@@ -61,7 +62,8 @@ func k8sCommand() *cli.Command {
 			&cli.StringFlag{Name: "storage-class", Usage: "the storage class of the records' claim; it must offer ReadWriteMany (default: the cluster's)"},
 			&cli.StringFlag{Name: "storage", Value: "1Gi", Usage: "the size of the records' claim"},
 			&cli.StringFlag{Name: "cpu", Value: "1", Usage: "each pod's CPU request (no limit: a throttled generator measures its own stalls)"},
-			&cli.StringFlag{Name: "memory", Value: "512Mi", Usage: "each pod's memory request and limit"},
+			&cli.StringFlag{Name: "memory", Usage: "each segment pod's memory request and limit (default: estimated from the plan)"},
+			&cli.StringFlag{Name: "merge-memory", Usage: "the merge pod's memory request and limit (default: estimated from the plan)"},
 			&cli.StringFlag{Name: "secret", Usage: "a Secret whose keys become the segments' environment, for the scenario's ${VAR}s"},
 		},
 		Action: k8sAction,
@@ -78,7 +80,9 @@ type k8sPlan struct {
 	start     time.Time
 	span      time.Duration // from start to the end of the last window
 	lead      time.Duration
-	c         *cli.Context
+	// segMemory and mergeMemory are the pods' memory, as quantities.
+	segMemory, mergeMemory string
+	c                      *cli.Context
 }
 
 func k8sAction(c *cli.Context) error {
@@ -118,8 +122,8 @@ func newK8sPlan(c *cli.Context, file string) (*k8sPlan, error) {
 	if lead <= 0 || lead > 24*time.Hour {
 		return nil, badInput("--lead %s: want more than 0 and at most a day", lead)
 	}
-	for _, f := range []string{"storage", "cpu", "memory"} {
-		if !quantity.MatchString(c.String(f)) {
+	for _, f := range []string{"storage", "cpu", "memory", "merge-memory"} {
+		if c.IsSet(f) && !quantity.MatchString(c.String(f)) {
 			return nil, badInput("--%s %q: want a Kubernetes quantity such as 500m, 2 or 512Mi", f, c.String(f))
 		}
 	}
@@ -155,8 +159,38 @@ func newK8sPlan(c *cli.Context, file string) (*k8sPlan, error) {
 	l := &s.Load
 	end := tl.T0(last).Add(runner.ScheduleOf(l).Duration() + l.GracefulStop.D() + s.Output.Interval.D())
 	warnShell(c, s)
+	rec := recordMemory(s)
+	if m := int64(n+1)*rec + podBase; !c.IsSet("merge-memory") && m > 4<<30 {
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: the merge pod asks for %s: merge reads every segment's record whole "+
+			"(each interval histogram of each metric decoded); --merge-memory sets it\n", orQuantity("", m))
+	}
 	return &k8sPlan{s: s, text: text, key: s.Name + ".yaml", n: n, name: name,
-		run: start.Format("20060102-150405"), start: start, span: end.Sub(start), lead: lead, c: c}, nil
+		run: start.Format("20060102-150405"), start: start, span: end.Sub(start), lead: lead, c: c,
+		segMemory: orQuantity(c.String("memory"), rec+podBase), mergeMemory: orQuantity(c.String("merge-memory"), int64(n+1)*rec+podBase)}, nil
+}
+
+// podBase is a pod's memory beside the records it reads back: the
+// process, its VUs, plots.
+const podBase = 256 << 20
+
+// recordMemory bounds what reading one segment's record back takes (run
+// does for its summary, merge for every segment and then the merged
+// record): record.Open decodes every interval's histogram of every metric
+// whole, and a decoded histogram is the same size whatever it holds (about
+// 270 KB at poolload's range and precision). A 5-minute window at 1 s
+// intervals is then up to 0.9 GB, and 16 of them to merge 14 GB.
+func recordMemory(s *scenario.Scenario) int64 {
+	l, every := &s.Load, s.Output.Interval.D()
+	perWindow := int64((runner.ScheduleOf(l).Duration()+l.GracefulStop.D())/every) + 2
+	return int64(len(runner.Plan(s))) * perWindow * int64(collector.NumMetrics) * int64(collector.NewHistogram().ByteSize())
+}
+
+// orQuantity is q, or bytes as a quantity in whole MiB.
+func orQuantity(q string, bytes int64) string {
+	if q != "" {
+		return q
+	}
+	return strconv.FormatInt((bytes+1<<20-1)>>20, 10) + "Mi"
 }
 
 // warnShell says what the image cannot run: it has no shell, and segment 1

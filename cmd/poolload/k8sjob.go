@@ -4,7 +4,7 @@ import "time"
 
 // segmentJob is the Indexed Job: pod i runs segment i+1 of N, all at once.
 func (p *k8sPlan) segmentJob() k8sObject {
-	pod := p.pod("segment", p.segmentArgs())
+	pod := p.pod("segment", p.segmentArgs(), p.segMemory)
 	c := &pod.Spec.Containers[0]
 	c.Env = []k8sEnv{{Name: k8sIndexEnv, ValueFrom: &k8sEnvSource{FieldRef: k8sFieldRef{FieldPath: k8sIndexField}}}}
 	if s := p.c.String("secret"); s != "" {
@@ -31,13 +31,12 @@ func (p *k8sPlan) mergeJob() k8sObject {
 	none := 0 // a second try would find the first one's merged record
 	return k8sObject{APIVersion: "batch/v1", Kind: "Job", Metadata: p.meta(p.job()+"-merge", "merge"), Spec: k8sJobSpec{
 		Completions: 1, Parallelism: 1, BackoffLimit: &none,
-		ActiveDeadlineSeconds: seconds(p.deadline() + k8sMargin), Template: p.pod("merge", p.mergeArgs())}}
+		ActiveDeadlineSeconds: seconds(p.deadline() + k8sMargin), Template: p.pod("merge", p.mergeArgs(), p.mergeMemory)}}
 }
 
 // pod is the template both Jobs share: poolload as a non-root user with no
 // privileges, a read-only root, the records' claim at /records.
-func (p *k8sPlan) pod(component string, args []string) k8sPodTemplate {
-	mem := p.c.String("memory")
+func (p *k8sPlan) pod(component string, args []string, mem string) k8sPodTemplate {
 	return k8sPodTemplate{
 		Metadata: k8sMeta{Labels: p.labels(component)},
 		Spec: k8sPodSpec{
