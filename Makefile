@@ -66,6 +66,7 @@ fuzz:
 bench: build
 	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./collector/ ./engine/
 	$(GO) run ./bench/harness
+	$(GO) run ./bench/live --poolload $(BIN)
 	$(GO) run ./bench/wait
 	$(GO) run ./bench/proxy
 	$(GO) run ./bench/peers
