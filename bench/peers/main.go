@@ -43,6 +43,19 @@
 // milliseconds for 8 loopback connects. Both use plain TCP, no TLS. The
 // tools alternate, slap first then poolload first, for -rounds rounds.
 //
+// Part 3, PostgreSQL, against pgbench, the PostgreSQL client's own load
+// tool, on the local server (role poolload, as .ci/ensure-postgres makes
+// it): SELECT 1 and a point select on a 10 000-row table this part
+// creates and drops, at fixed rates (pgbench -R, -M prepared, a -f
+// script; poolload over a prewarmed pgxpool of the same size, whose pgx
+// also prepares and caches its statements). Both are open-model at these
+// rates: pgbench schedules each transaction (Poisson arrivals) and, when
+// it starts late, logs the lag, so its latency from the intended start is
+// lag + time from its per-transaction log (-l), as poolload's `latency`
+// is; "p99 send→done" is pgbench's time and poolload's `service`. The
+// tools alternate which goes first from one rate to the next. pgbench's
+// cost includes writing that log, poolload's its run record.
+//
 // Cost is the generator process's own CPU time (user + system, from
 // wait4's rusage) per 1000 requests, and its peak resident set. For
 // Vegeta it is the `attack` process only: it writes its results to a
@@ -76,6 +89,10 @@ type config struct {
 	conns, slapQueries, rounds int
 	mysqlRate                  int
 	mysqlDuration              time.Duration
+	pgDSN                      string
+	pgRates                    []int
+	pgDuration                 time.Duration
+	parts                      map[string]bool
 }
 
 func main() {
@@ -89,15 +106,25 @@ func main() {
 	mrate := flag.Int("mysql-rate", 80000, "arrival rate offered to poolload in part 2 (above capacity)")
 	mdur := flag.Duration("mysql-duration", 3*time.Second, "length of each poolload MySQL run")
 	rounds := flag.Int("rounds", 2, "MySQL runs per tool, alternated")
+	pgDSN := flag.String("pg-dsn", "postgres://poolload:pl-test-pw@127.0.0.1:5432/poolload?sslmode=disable", "PostgreSQL server for part 3")
+	pgRates := flag.String("pg-rates", "1000,5000", "PostgreSQL query rates per second")
+	pgDur := flag.Duration("pg-duration", 3*time.Second, "length of each PostgreSQL run (whole seconds)")
+	parts := flag.String("parts", "http,mysql,pg", "which parts to run")
 	flag.Parse()
 	if *serve != "" {
 		serveHTTP(*serve, *delay)
 		return
 	}
 	cfg := config{delay: *delay, duration: *dur, dsn: *dsn, conns: *conns, slapQueries: *queries,
-		rounds: *rounds, mysqlRate: *mrate, mysqlDuration: *mdur}
+		rounds: *rounds, mysqlRate: *mrate, mysqlDuration: *mdur, pgDSN: *pgDSN, pgDuration: *pgDur, parts: map[string]bool{}}
+	for _, p := range strings.Split(*parts, ",") {
+		cfg.parts[strings.TrimSpace(p)] = true
+	}
 	var err error
 	if cfg.rates, err = parseRates(*rates); err != nil {
+		fatal(err)
+	}
+	if cfg.pgRates, err = parseRates(*pgRates); err != nil {
 		fatal(err)
 	}
 	os.Exit(run(cfg))
@@ -120,12 +147,17 @@ func run(cfg config) int {
 		return 1
 	}
 	status := 0
-	if !httpPart(cfg, tmp, pl) {
-		status = 1
-	}
-	fmt.Println()
-	if !mysqlPart(cfg, tmp, pl) {
-		status = 1
+	for _, p := range []struct {
+		name string
+		run  func(config, string, string) bool
+	}{{"http", httpPart}, {"mysql", mysqlPart}, {"pg", pgPart}} {
+		if !cfg.parts[p.name] {
+			continue
+		}
+		if !p.run(cfg, tmp, pl) {
+			status = 1
+		}
+		fmt.Println()
 	}
 	return status
 }
