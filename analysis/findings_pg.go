@@ -123,7 +123,7 @@ func poolInUse(r record.Row) (float64, string) {
 // transactions when the server has none.
 func (d *diag) idleInTxSafetyNet() string {
 	if v, ok := pgDuration(d.target[record.FactIdleInTxTimeout]); ok && v == 0 {
-		return "; idle_in_transaction_session_timeout (0, off, on this server) would make the server end them"
+		return "; idle_in_transaction_session_timeout, off (0) on this server, would make the server end such sessions"
 	}
 	return ""
 }
@@ -139,17 +139,6 @@ func (d *diag) poolName() string {
 		return fmt.Sprintf("max_open × %d instances = %.0f", d.instances, m)
 	}
 	return fmt.Sprintf("max_open=%.0f", m)
-}
-
-// colMax is a column's highest value over rows (NaN when none has it).
-func colMax(rows []record.Row, col string) float64 {
-	m := math.NaN()
-	for _, r := range rows {
-		if v := val(r, col); !math.IsNaN(v) && (math.IsNaN(m) || v > m) {
-			m = v
-		}
-	}
-	return m
 }
 
 // pgDuration parses a time setting as PostgreSQL's current_setting

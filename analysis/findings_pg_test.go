@@ -64,7 +64,7 @@ func TestDiagnosePostgres(t *testing.T) {
 		{name: "idle in transaction left behind", idleTx: []float64{0, 1, 2, 3, 4, 4}, last: map[string]float64{record.VUsBusy: 0, "pool_in_use": 4},
 			id: "connection-leak", sev: SevWarning,
 			want: []string{"4 of the load's connections were idle in transaction (pg_load_idle_in_tx) at the end of the window, rising from 1 at 1 s",
-				"the pool still counted 4 connections in use (pool_in_use) of max_open=10", "idle_in_transaction_session_timeout (0, off"}},
+				"the pool still counted 4 connections in use (pool_in_use) of max_open=10", "idle_in_transaction_session_timeout, off (0) on this server"}},
 		{name: "idle session timeout", target: map[string]string{record.FactIdleSessionTimeout: "2s"},
 			row: map[string]float64{record.BadConnChecks: 3}, id: "idle-connection-deaths", sev: SevWarning,
 			want: []string{"idle_session_timeout=2s", "conn_max_idle_time to 1.5s (below the server's idle_session_timeout=2s)"}},
