@@ -329,6 +329,9 @@ func checkPod(t *testing.T, what string, pod *corev1.PodSpec, claim string) {
 			t.Errorf("%s: no %s request", what, r)
 		}
 	}
+	if req, lim := c.Resources.Requests[corev1.ResourceMemory], c.Resources.Limits[corev1.ResourceMemory]; lim.Cmp(req) < 0 {
+		t.Errorf("%s: memory limit %s below the request %s", what, &lim, &req)
+	}
 	if _, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
 		t.Errorf("%s: a CPU limit throttles the generator", what)
 	}

@@ -14,6 +14,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -34,9 +35,16 @@ func main() {
 	length := flag.Duration("duration", 5*time.Minute, "the window each record holds")
 	rate := flag.Int("rate", 1000, "iterations per second in each segment")
 	reps := flag.Int("reps", 3, "merges to time")
-	profile := flag.String("cpuprofile", "", "write a CPU profile of the merges (not of writing the records) to this file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the first merge (not of writing the records) to this file")
+	into := flag.String("merge-into", "", "(internal) merge the records given as arguments into this folder and print the time it took")
 	flag.Parse()
-	if err := bench(*segments, *length, *rate, *reps, *profile); err != nil {
+	var err error
+	if *into != "" {
+		err = mergeOnce(*into, flag.Args(), *profile)
+	} else {
+		err = bench(*segments, *length, *rate, *reps, *profile)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "merge:", err)
 		os.Exit(1)
 	}
@@ -62,6 +70,54 @@ func bench(n int, length time.Duration, rate, reps int, profile string) error {
 		size += dirSize(d)
 	}
 	fmt.Printf("  wrote them in %v: %.1f MB in all\n\n", time.Since(t).Round(time.Millisecond), float64(size)/1e6)
+	var took, cpus []time.Duration
+	var peak int64
+	for r := range reps {
+		out := filepath.Join(dir, "merged-"+strconv.Itoa(r))
+		// Each merge in a process of its own, as poolload merge is: a
+		// second merge in this one would pay for the first's garbage, and
+		// the peak memory is the process's.
+		args := []string{"-merge-into", out}
+		if r == 0 && profile != "" {
+			args = append(args, "-cpuprofile", profile)
+		}
+		cmd := exec.Command(os.Args[0], append(args, dirs...)...)
+		cmd.Stderr = os.Stderr
+		b, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("merge %d: %w", r+1, err)
+		}
+		var ns, cpuNs int64
+		if _, err := fmt.Sscan(string(b), &ns, &cpuNs); err != nil {
+			return fmt.Errorf("merge %d said %q: %w", r+1, b, err)
+		}
+		d, cpu := time.Duration(ns), time.Duration(cpuNs)
+		rss := int64(0)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss << 10
+		}
+		rec, err := record.Open(out)
+		if err != nil {
+			return err
+		}
+		w := rec.Info.Windows[0]
+		fmt.Printf("  merge %d: %v, CPU %v, peak memory %.1f GB (%d intervals, %d iterations started of %d planned)\n", r+1,
+			d.Round(time.Millisecond), cpu.Round(time.Millisecond), float64(rss)/1e9, len(rec.Series(w.Variant, w.Rep)),
+			w.Totals.Started(), w.Planned)
+		took, cpus, peak = append(took, d), append(cpus, cpu), max(peak, rss)
+	}
+	slices.Sort(took)
+	slices.Sort(cpus)
+	// The CPU time is the steadier figure on a shared machine: the wall
+	// time adds whatever else ran.
+	fmt.Printf("\nmerge time, median of %d: %v (CPU %v); peak memory %.1f GB\n", reps,
+		took[len(took)/2].Round(time.Millisecond), cpus[len(cpus)/2].Round(time.Millisecond), float64(peak)/1e9)
+	return nil
+}
+
+// mergeOnce merges dirs into out and prints the wall and CPU time
+// record.Merge took.
+func mergeOnce(out string, dirs []string, profile string) error {
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -73,29 +129,11 @@ func bench(n int, length time.Duration, rate, reps int, profile string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var took, cpus []time.Duration
-	for r := range reps {
-		out := filepath.Join(dir, "merged-"+strconv.Itoa(r))
-		t, c := time.Now(), cpuTime()
-		rep, err := record.Merge(out, dirs)
-		d, cpu := time.Since(t), cpuTime()-c
-		if err != nil {
-			return err
-		}
-		rec, err := record.Open(out)
-		if err != nil {
-			return err
-		}
-		w := rec.Info.Windows[0]
-		fmt.Printf("  merge %d: %v, CPU %v (%d segments, %d intervals, %d iterations, t0 spread %v)\n", r+1, d.Round(time.Millisecond),
-			cpu.Round(time.Millisecond), rep.Segments, len(rec.Series(w.Variant, w.Rep)), w.Totals.Started(), rep.T0Spread[0])
-		took, cpus = append(took, d), append(cpus, cpu)
+	t, c := time.Now(), cpuTime()
+	if _, err := record.Merge(out, dirs); err != nil {
+		return err
 	}
-	slices.Sort(took)
-	slices.Sort(cpus)
-	// The CPU time is the steadier figure on a shared machine: the wall
-	// time adds whatever else ran.
-	fmt.Printf("\nmerge time, median of %d: %v (CPU %v)\n", reps, took[len(took)/2].Round(time.Millisecond), cpus[len(cpus)/2].Round(time.Millisecond))
+	fmt.Println(int64(time.Since(t)), int64(cpuTime()-c)) // nanoseconds, for the parent
 	return nil
 }
 

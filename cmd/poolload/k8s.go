@@ -13,7 +13,6 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/urfave/cli/v2"
 
-	"github.com/poolload/poolload/collector"
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/engine"
 	"github.com/poolload/poolload/runner"
@@ -80,8 +79,8 @@ type k8sPlan struct {
 	start     time.Time
 	span      time.Duration // from start to the end of the last window
 	lead      time.Duration
-	// segMemory and mergeMemory are the pods' memory, as quantities.
-	segMemory, mergeMemory string
+	// segMemory and mergeMemory are the pods' memory.
+	segMemory, mergeMemory k8sMemory
 	c                      *cli.Context
 }
 
@@ -159,38 +158,16 @@ func newK8sPlan(c *cli.Context, file string) (*k8sPlan, error) {
 	l := &s.Load
 	end := tl.T0(last).Add(runner.ScheduleOf(l).Duration() + l.GracefulStop.D() + s.Output.Interval.D())
 	warnShell(c, s)
-	rec := recordMemory(s)
-	if m := int64(n+1)*rec + podBase; !c.IsSet("merge-memory") && m > 4<<30 {
-		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: the merge pod asks for %s: merge reads every segment's record whole "+
-			"(each interval histogram of each metric decoded); --merge-memory sets it\n", orQuantity("", m))
+	hists := recordHists(s)
+	seg, merge := podMemory(c.String("memory"), hists), podMemory(c.String("merge-memory"), int64(n+1)*hists)
+	if !c.IsSet("merge-memory") && merge.request > 4<<30 {
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: the merge pod asks for %s of memory (at most %s): merge reads every "+
+			"segment's record whole, each interval's histogram of each metric decoded; --merge-memory sets it\n",
+			mebibytes(merge.request), mebibytes(merge.limit))
 	}
 	return &k8sPlan{s: s, text: text, key: s.Name + ".yaml", n: n, name: name,
 		run: start.Format("20060102-150405"), start: start, span: end.Sub(start), lead: lead, c: c,
-		segMemory: orQuantity(c.String("memory"), rec+podBase), mergeMemory: orQuantity(c.String("merge-memory"), int64(n+1)*rec+podBase)}, nil
-}
-
-// podBase is a pod's memory beside the records it reads back: the
-// process, its VUs, plots.
-const podBase = 256 << 20
-
-// recordMemory bounds what reading one segment's record back takes (run
-// does for its summary, merge for every segment and then the merged
-// record): record.Open decodes every interval's histogram of every metric
-// whole, and a decoded histogram is the same size whatever it holds (about
-// 270 KB at poolload's range and precision). A 5-minute window at 1 s
-// intervals is then up to 0.9 GB, and 16 of them to merge 14 GB.
-func recordMemory(s *scenario.Scenario) int64 {
-	l, every := &s.Load, s.Output.Interval.D()
-	perWindow := int64((runner.ScheduleOf(l).Duration()+l.GracefulStop.D())/every) + 2
-	return int64(len(runner.Plan(s))) * perWindow * int64(collector.NumMetrics) * int64(collector.NewHistogram().ByteSize())
-}
-
-// orQuantity is q, or bytes as a quantity in whole MiB.
-func orQuantity(q string, bytes int64) string {
-	if q != "" {
-		return q
-	}
-	return strconv.FormatInt((bytes+1<<20-1)>>20, 10) + "Mi"
+		segMemory: seg, mergeMemory: merge}, nil
 }
 
 // warnShell says what the image cannot run: it has no shell, and segment 1

@@ -36,7 +36,8 @@ func (p *k8sPlan) mergeJob() k8sObject {
 
 // pod is the template both Jobs share: poolload as a non-root user with no
 // privileges, a read-only root, the records' claim at /records.
-func (p *k8sPlan) pod(component string, args []string, mem string) k8sPodTemplate {
+func (p *k8sPlan) pod(component string, args []string, mem k8sMemory) k8sPodTemplate {
+	request, limit := mem.quantities()
 	return k8sPodTemplate{
 		Metadata: k8sMeta{Labels: p.labels(component)},
 		Spec: k8sPodSpec{
@@ -49,8 +50,8 @@ func (p *k8sPlan) pod(component string, args []string, mem string) k8sPodTemplat
 				Name: "poolload", Image: p.c.String("image"), Command: []string{"poolload"}, Args: args,
 				// No CPU limit: CFS throttling would stall the
 				// generator and be measured as the target's latency.
-				Resources: k8sResources{Requests: map[string]string{"cpu": p.c.String("cpu"), "memory": mem},
-					Limits: map[string]string{"memory": mem}},
+				Resources: k8sResources{Requests: map[string]string{"cpu": p.c.String("cpu"), "memory": request},
+					Limits: map[string]string{"memory": limit}},
 				SecurityContext: k8sContainerSec{ReadOnlyRootFilesystem: true, Capabilities: k8sCapDrop{Drop: []string{"ALL"}}},
 				VolumeMounts:    []k8sMount{{Name: "records", MountPath: k8sRecords}, {Name: "tmp", MountPath: "/tmp"}},
 			}},

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/runner"
+	"github.com/poolload/poolload/scenario"
+)
+
+// A pod reads records back whole: run for its summary (its own record),
+// merge every segment's and then the merged one. record.Open decodes
+// every interval's histogram of every metric, and a decoded histogram is
+// allocated at full size whatever it holds (about 270 KB at poolload's
+// range and precision), though only the pages of the buckets its values
+// reached become resident: bench/merge peaked at 3.8 GB merging 16
+// segments of 300 one-second intervals with 7 to 9 metrics each, about
+// 90 KB a histogram. The pods request that, and are limited to the
+// allocation, which they cannot exceed.
+const (
+	histResident = 100 << 10
+	podBase      = 256 << 20 // the process, its VUs, plots
+)
+
+// k8sMemory is a pod's memory request and limit, as quantities.
+type k8sMemory struct {
+	request, limit int64
+	given          string // --memory or --merge-memory: both
+}
+
+func (m k8sMemory) quantities() (request, limit string) {
+	if m.given != "" {
+		return m.given, m.given
+	}
+	return mebibytes(m.request), mebibytes(m.limit)
+}
+
+// podMemory is the memory of a pod that reads back records holding hists
+// histograms in all, or given if set.
+func podMemory(given string, hists int64) k8sMemory {
+	return k8sMemory{given: given, request: hists*histResident + podBase,
+		limit: hists*int64(collector.NewHistogram().ByteSize()) + podBase}
+}
+
+// recordHists bounds the histograms of one segment's record: every
+// interval of every window, every metric.
+func recordHists(s *scenario.Scenario) int64 {
+	l, every := &s.Load, s.Output.Interval.D()
+	perWindow := int64((runner.ScheduleOf(l).Duration()+l.GracefulStop.D())/every) + 2
+	return int64(len(runner.Plan(s))) * perWindow * int64(collector.NumMetrics)
+}
+
+// mebibytes is bytes as a quantity in whole MiB, rounded up.
+func mebibytes(bytes int64) string { return strconv.FormatInt((bytes+1<<20-1)>>20, 10) + "Mi" }
