@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/poolload/poolload/collector"
+	"github.com/poolload/poolload/record"
 )
 
 // The fixed metrics; the sampled gauges get theirs from columnOf.
@@ -21,8 +22,8 @@ var (
 		"drops (of any cause) that came while VUs were still being allocated", windowLabels, nil)
 	descInterrupted = prometheus.NewDesc(prefix+"interrupted_iterations_total", "iterations cut off by the end of the window", windowLabels, nil)
 	descErrors      = prometheus.NewDesc(prefix+"errors_total", "iterations that failed, by error class", append(windowLabels, "class"), nil)
-	descVUsBusy     = prometheus.NewDesc(prefix+"vus_busy", "VUs in an iteration at the last interval's end", windowLabels, nil)
-	descVUsAlloc    = prometheus.NewDesc(prefix+"vus_allocated", "VUs allocated at the last interval's end", windowLabels, nil)
+	descVUsBusy     = prometheus.NewDesc(prefix+record.VUsBusy, "VUs in an iteration at the last interval's end", windowLabels, nil)
+	descVUsAlloc    = prometheus.NewDesc(prefix+record.VUsAllocated, "VUs allocated at the last interval's end", windowLabels, nil)
 )
 
 // timingHelp explains each summary: quantiles are the last interval's.

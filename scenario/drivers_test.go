@@ -4,6 +4,7 @@ import (
 	"github.com/poolload/poolload/driver/http"
 	"github.com/poolload/poolload/driver/mysql"
 	"github.com/poolload/poolload/driver/noop"
+	"github.com/poolload/poolload/driver/postgres"
 )
 
 // The tests' scenarios name these drivers. They are registered in the order
@@ -12,4 +13,5 @@ func init() {
 	noop.Register()
 	mysql.Register()
 	http.Register()
+	postgres.Register()
 }

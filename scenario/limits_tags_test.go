@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/poolload/poolload/driver/mysql"
+	"github.com/poolload/poolload/driver/postgres"
 )
 
 // numField is a whole or real number somewhere under a root value, with
@@ -141,7 +142,13 @@ func TestRangeTagsMatchValidation(t *testing.T) {
 	})
 	for _, r := range registered() {
 		t.Run(r.Name, func(t *testing.T) {
-			checkTags(t, func(string) reflect.Value { return reflect.ValueOf(r.NewConfig()) },
+			checkTags(t, func(path string) reflect.Value {
+				cfg := r.NewConfig()
+				if set := fieldContext[r.Name]; set != nil {
+					set(cfg, path)
+				}
+				return reflect.ValueOf(cfg)
+			},
 				func(root reflect.Value, path string) bool {
 					cfg := root.Interface().(interface{ Validate() map[string]string })
 					_, bad := cfg.Validate()[path]
@@ -149,4 +156,19 @@ func TestRangeTagsMatchValidation(t *testing.T) {
 				})
 		})
 	}
+}
+
+// fieldContext sets what a driver's field applies to, where its range is
+// only checked in that context: PostgreSQL's max_idle is database/sql's,
+// and leak_every leaves a transaction open, so it needs a tx operation.
+var fieldContext = map[string]func(cfg any, path string){
+	postgres.Name: func(cfg any, path string) {
+		c := cfg.(*postgres.Config)
+		switch {
+		case path == "max_idle":
+			c.Pool = postgres.PoolSQL
+		case strings.HasSuffix(path, ".leak_every"):
+			c.Operations = []postgres.Operation{{Tx: []postgres.Statement{{SQL: "SELECT 1"}}}}
+		}
+	},
 }

@@ -120,7 +120,7 @@ func TestValidateBlocks(t *testing.T) {
 	c2 := Config{BaseURL: "http://127.0.0.1:8089", Requests: one("/"), Auth: &Auth{Path: "/login"},
 		PoolMetrics: &PoolMetrics{Format: FormatPrometheus, InUse: "x{a=b}", Idle: "ok"}}
 	errs = c2.Validate()
-	if !strings.Contains(errs["auth.token_json"], "is empty") || !strings.Contains(errs["pool_metrics.in_use"], "not quoted") || len(errs) != 2 {
+	if !strings.Contains(errs["auth.token_json"], "is empty") || !strings.Contains(errs["pool_metrics.in_use"], "is not a selector") || len(errs) != 2 {
 		t.Errorf("errs = %v", errs)
 	}
 	ok := Config{BaseURL: "http://svc:8089", Requests: one("/"), Auth: &Auth{Path: "/login", TokenJSON: "a.b"},
