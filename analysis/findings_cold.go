@@ -116,7 +116,9 @@ func (d *diag) coldStart() *coldStart {
 	// Against the warm run's worst second, not its median: one slow
 	// interval in the cold window is noise unless it beats every warm one.
 	for _, r := range warmRows {
-		cs.peak = math.Max(cs.peak, inUse(r))
+		if v := inUse(r); !math.IsNaN(v) {
+			cs.peak = math.Max(cs.peak, v)
+		}
 		cs.warmP99 = math.Max(cs.warmP99, val(r, record.LatencyP99))
 	}
 	slow := cs.warmP99 + math.Max(1, 0.2*cs.warmP99)
@@ -126,15 +128,20 @@ func (d *diag) coldStart() *coldStart {
 		}
 		cs.coldRows = append(cs.coldRows, w.rows...)
 		half := val(w.rows[len(w.rows)-1], record.TEnd) / 2
+		opened := false // the window has opened connections by now
 		for _, r := range w.rows {
 			isSlow := val(r, record.LatencyP99) >= slow
 			switch n := src.opened(r); {
 			case n > 0:
+				opened = true
 				cs.opening = append(cs.opening, r)
 				if isSlow {
 					cs.poolSlow = append(cs.poolSlow, r)
 				}
-			case n == 0 && isSlow && val(r, record.TStart) < half:
+			// Once connections were opened, the queue they left behind
+			// slows the next seconds too: only slow seconds before any
+			// opening are surely not the pool's.
+			case n == 0 && isSlow && !opened && val(r, record.TStart) < half:
 				cs.quietSlow = append(cs.quietSlow, r)
 			}
 		}
@@ -158,12 +165,18 @@ func userThreadsRise(rows []record.Row) string {
 	return fmt.Sprintf("the service user's connections on the server went from %.0f to %.0f", lo, hi)
 }
 
-// inUse is a row's connections in use, in poolload's pool or the service's.
+// inUse is a row's connections in use, in poolload's pool or the service's, or
+// what the service's user holds on the server when no pool gauge exists.
 func inUse(r record.Row) float64 {
 	if v, ok := r.Values[record.PoolInUse]; ok {
 		return v
 	}
-	return val(r, record.SvcPoolInUse)
+	if v, ok := r.Values[record.SvcPoolInUse]; ok {
+		return v
+	}
+	// Without pool gauges, the connections the service's user holds on
+	// the server: what its pool had open.
+	return val(r, record.DBUserThreads)
 }
 
 func sumOf(rows []record.Row, f func(record.Row) float64) float64 {

@@ -42,6 +42,7 @@ func Merge(out string, dirs []string) (*MergeReport, error) {
 	info.Segment, info.Args, info.Error, info.TeardownError = nil, nil, "", ""
 	info.MergedFrom = nil
 	info.Windows = nil
+	info.Gauges = segmentColumns(first.Info.Gauges, len(segs))
 	for _, s := range segs {
 		info.MergedFrom = append(info.MergedFrom, s.Info.ID)
 		if s.Info.Started.Before(info.Started) {
@@ -162,7 +163,7 @@ func mergeWindow(w *Writer, segs []*Record, k int) (WindowInfo, time.Duration, e
 		if e := sw.Start.Add(time.Duration(sw.Length)); e.After(end) {
 			end = e
 		}
-		addSegment(byIdx, s, &sw, every, n == 0)
+		addSegment(byIdx, s, &sw, every, n == 0, w.Info.Gauges)
 	}
 	wi.Start = first
 	if !end.IsZero() {
@@ -211,15 +212,22 @@ func mergeWindowInfo(wi, o *WindowInfo) {
 
 // addSegment adds one segment's intervals of a window into byIdx, keyed by
 // their place on the interval grid from the segment's own t0.
-func addSegment(byIdx map[int]*collector.Interval, s *Record, sw *WindowInfo, every time.Duration, first bool) {
+func addSegment(byIdx map[int]*collector.Interval, s *Record, sw *WindowInfo, every time.Duration, first bool, out []string) {
 	rows := s.Series(sw.Variant, sw.Rep)
+	// Where this segment's own readings go among the merged columns.
+	own := map[string]int{}
+	for j, name := range out {
+		if base, ok := strings.CutSuffix(name, SegmentSuffix(s.Info.Segment.Index)); ok {
+			own[base] = j
+		}
+	}
 	gridOf := func(offset time.Duration) int { return int(math.Round(float64(offset) / float64(every))) }
 	for _, row := range rows {
 		start := secs(row.Values[TStart])
 		i := gridOf(start)
 		iv := byIdx[i]
 		if iv == nil {
-			iv = &collector.Interval{Start: start, End: secs(row.Values[TEnd]), Gauges: nanGauges(len(s.Info.Gauges))}
+			iv = &collector.Interval{Start: start, End: secs(row.Values[TEnd]), Gauges: nanGauges(len(out))}
 			byIdx[i] = iv
 		}
 		iv.Start = min(iv.Start, start)
@@ -230,6 +238,11 @@ func addSegment(byIdx map[int]*collector.Interval, s *Record, sw *WindowInfo, ev
 		iv.VUsAlloc += int(row.Values[VUsAllocated])
 		for g, name := range s.Info.Gauges {
 			iv.Gauges[g] = mergeGauge(name, iv.Gauges[g], row.Values, first)
+			if j, ok := own[name]; ok {
+				if v, ok := row.Values[name]; ok {
+					iv.Gauges[j] = v
+				}
+			}
 		}
 	}
 	t0 := sw.Start.UnixMilli()
@@ -302,6 +315,31 @@ func Combine(name string, acc, v float64, first bool) float64 {
 // InstanceColumn names instance k's own reading of gauge name, for a
 // fleet of pools (target.instances).
 func InstanceColumn(name string, k int) string { return name + "@" + strconv.Itoa(k) }
+
+// MaxSegmentColumns bounds the segments whose own gauges get columns of
+// their own in a merged record (pool_open@seg2, …).
+const MaxSegmentColumns = 16
+
+// SegmentSuffix marks segment k's own reading of a gauge in a merged record.
+func SegmentSuffix(k int) string { return "@seg" + strconv.Itoa(k) }
+
+// segmentColumns adds to a merged record's gauges each segment's own
+// reading of the generators' gauges (not a server's, which all share, nor
+// a fleet's per-instance columns), for up to MaxSegmentColumns segments.
+func segmentColumns(gauges []string, n int) []string {
+	out := slices.Clone(gauges)
+	if n > MaxSegmentColumns {
+		return out
+	}
+	for k := 1; k <= n; k++ {
+		for _, g := range gauges {
+			if !Shared(g) && !strings.Contains(g, "@") {
+				out = append(out, g+SegmentSuffix(k))
+			}
+		}
+	}
+	return out
+}
 
 // mergeGauge folds a segment's reading of gauge name into acc.
 func mergeGauge(name string, acc float64, vals map[string]float64, first bool) float64 {

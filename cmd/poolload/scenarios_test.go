@@ -26,7 +26,9 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 		coldOpensWarmDoesNot(t, s)
 		// A healthy run says nothing alarming beyond the cold start it
 		// is there to show (on a busy machine it may cost a few drops).
-		for _, f := range s.Findings {
+		// Findings about the machine that generated the load (a CI host
+		// busy with other tests) are not the target's.
+		for _, f := range targetOnly(s.Findings) {
 			if f.Severity != analysis.SevInfo && f.ID != "cold-start-penalty" {
 				t.Errorf("healthy quickstart: %s finding %s: %s", f.Severity, f.ID, f.Evidence)
 			}
@@ -59,8 +61,8 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 		if by["pool"] == 0 || by["pool"] < by["target"] {
 			t.Errorf("drops by cause %v: want most charged to the pool", by)
 		}
-		if len(s.Findings) == 0 || s.Findings[0].ID != "pool-starvation" {
-			t.Errorf("findings %+v: want pool-starvation first", s.Findings)
+		if fs := targetOnly(s.Findings); len(fs) == 0 || fs[0].ID != "pool-starvation" {
+			t.Errorf("findings %+v: want pool-starvation first among the target's", s.Findings)
 		}
 	},
 	"cold-vs-warm-cross-zone.yaml": crossZoneColdPenalty,
@@ -232,4 +234,18 @@ func TestScenariosRunAsDocumented(t *testing.T) {
 			check(t, readSummary(t, out))
 		})
 	}
+}
+
+// targetOnly leaves out the findings about the machine that generated the
+// load, which a busy test host may earn on any scenario.
+func targetOnly(fs []analysis.Finding) []analysis.Finding {
+	var out []analysis.Finding
+	for _, f := range fs {
+		switch f.ID {
+		case "host-saturated", "host-steal", "generator-saturated":
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -85,6 +85,12 @@ func TestRemoveStaleKeepsARunningServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { srv.Process.Kill(); srv.Wait() }()
+	// Between fork and exec the child still shows the test's command line.
+	for deadline := time.Now().Add(5 * time.Second); !processServes(srv.Process.Pid, dir); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stand-in server never showed its command line")
+		}
+	}
 	os.WriteFile(filepath.Join(dir, ownerFile), []byte("999999999 1"), 0o600)
 	os.WriteFile(filepath.Join(dir, "mariadbd.pid"), []byte(strconv.Itoa(srv.Process.Pid)+"\n"), 0o600)
 	if removed, err := RemoveStale(tmp); err != nil || len(removed) != 0 {
