@@ -123,10 +123,23 @@ func TestWaitingLeavesTheNetworkPolled(t *testing.T) {
 				}
 				return [3]rtts{rttsOf(got[0]), rttsOf(got[1]), rttsOf(got[2])}
 			}
+			// At 20 000/s a p99 is a handful of stalls of the whole VM,
+			// which land on one block or another: there the p99 may be
+			// three times the better baseline's. The long waits of
+			// 2 000/s, where a starved poller or a held processor show,
+			// keep the tight bound.
+			p99Slack := int64(3)
+			if period >= 500*time.Microsecond {
+				p99Slack = 1
+			}
 			r := clocktest.Require(t, 20*time.Second, measure,
 				func(r [3]rtts) bool {
 					u, p50, p99 := r[0], min(r[1].p50, r[2].p50), min(r[1].p99, r[2].p99)
-					return u.p50 <= p50*6/5+2*time.Microsecond && u.p99 <= p99*3/2+20*time.Microsecond
+					limit := p99*3/2 + 20*time.Microsecond
+					if p99Slack > 1 {
+						limit = p99*time.Duration(p99Slack) + 20*time.Microsecond
+					}
+					return u.p50 <= p50*6/5+2*time.Microsecond && u.p99 <= limit
 				},
 				func(r [3]rtts) string {
 					return fmt.Sprintf("round trips beside Until %v; beside a kernel sleep %v; beside Go's timer %v: want Until no slower than the better (is the network poller starved, or a processor held?)", r[0], r[1], r[2])

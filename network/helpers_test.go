@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"github.com/poolload/poolload/clock"
 	"io"
 	"net"
 	"runtime"
@@ -142,6 +143,20 @@ func ms(f float64) units.Duration { return units.Duration(f * float64(time.Milli
 
 // paths are the median round trips of connections timed in turns.
 type paths []time.Duration
+
+// wakeLate is how late, at the median, n waits of d on the clock the link
+// uses end.
+func wakeLate(d time.Duration, n int) time.Duration {
+	w := clock.NewWaiter()
+	defer w.Close()
+	late := make([]time.Duration, n)
+	for i := range late {
+		t0 := time.Now()
+		w.Until(context.Background(), t0, d)
+		late[i] = time.Since(t0) - d
+	}
+	return median(late)
+}
 
 // interleaved times n round trips on each connection, taking turns one
 // round trip at a time so that every path meets the machine in the same

@@ -72,12 +72,14 @@ func TestLatency(t *testing.T) {
 	for _, c := range []net.Conn{direct, bare, linked} {
 		roundTrips(t, c, 5) // the first one carries the handshake delay
 	}
-	r := judge(t, func() paths { return interleaved(t, 50, direct, bare, linked) },
-		func(r paths) bool { return r[2]-r[1] <= 2*time.Millisecond+(r[1]-r[0]) },
+	// Each way the link waits 1 ms on the clock, and a wait ends a little
+	// late (a wake-up): how late, in this reading, is part of the allowance.
+	r := judge(t, func() paths { return append(interleaved(t, 50, direct, bare, linked), wakeLate(time.Millisecond, 50)) },
+		func(r paths) bool { return r[2]-r[1] <= 2*time.Millisecond+(r[1]-r[0])+2*r[3] },
 		func(r paths) string {
-			return fmt.Sprintf("median round trip: direct %v, bare relay %v, 1 ms each way %v: want the link to add 2 ms plus at most the relay's own cost (%v)", r[0], r[1], r[2], r[1]-r[0])
+			return fmt.Sprintf("median round trip: direct %v, bare relay %v, 1 ms each way %v: want the link to add 2 ms plus at most the relay's own cost (%v) and two wake-ups (%v each)", r[0], r[1], r[2], r[1]-r[0], r[3])
 		})
-	t.Logf("median round trip: direct %v, bare relay %v, 1 ms each way %v", r[0], r[1], r[2])
+	t.Logf("median round trip: direct %v, bare relay %v, 1 ms each way %v; a 1 ms wait ends %v late", r[0], r[1], r[2], r[3])
 	if r[2] < 2*time.Millisecond {
 		t.Errorf("median round trip %v with 1 ms each way: want at least 2 ms", r[2])
 	}
