@@ -207,7 +207,9 @@ output: {interval: 250ms}
 	// any two runs, merged or not.
 	significant := 0
 	for _, r := range single.Comparison.Rows {
-		strong := r.Ratio != nil && (*r.Ratio >= 2 || *r.Ratio <= 0.5) || r.Metric == "conns_opened"
+		// The far tail (p99.9, max) is a machine's stalls, not the load's.
+		tail := r.Stat == "p99.9" || r.Stat == "max"
+		strong := !tail && (r.Ratio != nil && (*r.Ratio >= 2 || *r.Ratio <= 0.5) || r.Metric == "conns_opened")
 		if !strong || r.Verdict != analysis.VerdictHigher && r.Verdict != analysis.VerdictLower {
 			continue
 		}
