@@ -92,6 +92,10 @@ const (
 const (
 	PoolConstructing     = "pool_constructing"
 	PoolCanceledAcquires = "pool_canceled_acquires"
+	// ConnsFailed counts setups the server saw (the TCP connect
+	// succeeded) that ended without a connection: the server's count of
+	// new backends is conns_opened + conns_failed.
+	ConnsFailed = "conns_failed"
 )
 
 // PostgreSQL's view of its sessions (pg_stat_activity, client backends)
@@ -211,6 +215,8 @@ var Columns = []Column{
 	{BadConnChecks, "connections", Delta, "pooled connections found dead when taken (liveness check)"},
 	{PoolConstructing, "connections", Level, "pgxpool: connections being set up at the interval's end"},
 	{PoolCanceledAcquires, "acquires", Delta, "pgxpool: acquires whose context ended before they got a connection"},
+	{ConnsFailed, "connections", Delta, "connection setups that reached the server but ended without a connection " +
+		"(an acquire timeout canceled them, authentication failed)"},
 	{PgBackends, "backends", Level, "PostgreSQL's client backends (pg_stat_activity), all users, the monitor left out"},
 	{PgActive, "backends", Level, "client backends running a statement (state active)"},
 	{PgIdle, "backends", Level, "client backends waiting for a statement outside a transaction (state idle)"},

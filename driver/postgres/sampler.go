@@ -24,10 +24,11 @@ var poolGaugeNames = [numPoolGauges]string{
 	record.ConnsOpened, record.ConnsOpenedByPool, record.ConnsOpenedByPoolMs, // deltas
 	record.ConnsClosed, record.BadConnChecks, // deltas
 	record.PoolConstructing, record.PoolCanceledAcquires, // pgxpool only
+	record.ConnsFailed, // delta
 }
 
 // numPoolGauges is the index of the first server gauge.
-const numPoolGauges = 15
+const numPoolGauges = 16
 
 // gaugeNames are the Sampler's gauges: the pool's, then the server's.
 var gaugeNames = append(poolGaugeNames[:len(poolGaugeNames):len(poolGaugeNames)], pgserver.GaugeNames()...)
@@ -36,7 +37,7 @@ var gaugeNames = append(poolGaugeNames[:len(poolGaugeNames):len(poolGaugeNames)]
 type sampleState struct {
 	waitCount, waitNS, maxIdle, maxIdleTime, maxLife int64
 	opened, byPool, byPoolNS, closed, badChecks      int64
-	canceled                                         int64
+	canceled, failed                                 int64
 }
 
 // GaugeNames implements driver.Sampler.
@@ -57,7 +58,8 @@ type poolReading struct {
 // constructing count, pgxpool no max_idle.
 func (d *Driver) readPool() poolReading {
 	cur := sampleState{opened: d.st.opened.Load(), closed: d.st.closed.Load(), badChecks: d.st.badChecks.Load(),
-		byPool: d.st.poolConnects.Load(), byPoolNS: d.st.poolConnectNS.Load()}
+		byPool: d.st.poolConnects.Load(), byPoolNS: d.st.poolConnectNS.Load(),
+		failed: d.st.failed.Load()}
 	if d.px != nil {
 		s := d.px.Stat()
 		cur.waitCount, cur.waitNS = s.EmptyAcquireCount(), int64(s.EmptyAcquireWaitTime())
@@ -89,6 +91,7 @@ func (d *Driver) Sample(ctx context.Context, dst []float64) {
 		float64(cur.opened - p.opened), float64(cur.byPool - p.byPool), ms(cur.byPoolNS - p.byPoolNS),
 		float64(cur.closed - p.closed), float64(cur.badChecks - p.badChecks),
 		r.constructing, float64(cur.canceled - p.canceled),
+		float64(cur.failed - p.failed),
 	}
 	if d.px != nil {
 		pool[5] = math.NaN() // pgxpool has no max_idle

@@ -18,6 +18,10 @@ type stats struct {
 	opened    atomic.Int64 // connections the pool under test opened
 	closed    atomic.Int64 // ... and closed
 	badChecks atomic.Int64 // pooled connections found dead by the liveness ping
+	// Setups that reached the server but ended without a connection
+	// (canceled mid-startup by an acquire timeout, refused at
+	// authentication): the server counted a backend for each.
+	failed atomic.Int64
 
 	// Connections opened with no iteration waiting for them (pgxpool's
 	// health check for min_conns, database/sql's opener goroutine, a
@@ -94,6 +98,7 @@ type timingKey struct{}
 type connTiming struct {
 	start     time.Time
 	dns, dial atomic.Int64 // ns; atomics in case pgconn ever tries hosts in parallel
+	dialed    atomic.Bool  // a TCP connect succeeded: the server saw this setup
 	g         *gate
 	gen       uint64
 }
@@ -136,6 +141,8 @@ func (tr *tracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndD
 			<-done
 			tr.st.closed.Add(1)
 		}(data.Conn.PgConn().CleanupDone())
+	} else if tm.dialed.Load() {
+		tr.st.failed.Add(1)
 	}
 	if tm.g != nil && tm.g.charge(tm.gen, tm, total) {
 		return
@@ -180,6 +187,9 @@ func dialer(override string) func(ctx context.Context, network, addr string) (ne
 		c, err := d.DialContext(ctx, network, addr)
 		if tm, ok := ctx.Value(timingKey{}).(*connTiming); ok {
 			tm.dial.Add(int64(time.Since(start)))
+			if err == nil {
+				tm.dialed.Store(true)
+			}
 		}
 		return c, err
 	}

@@ -79,8 +79,10 @@ func TestRemoveStaleKeepsARunningServer(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// A stand-in server whose command line names the directory.
-	srv := exec.Command("sleep", "30", dir)
+	// A stand-in server whose command line names the directory. (Not
+	// "sleep 30 DIR": GNU sleep rejects DIR and exits at once.) The
+	// second command keeps sh from exec'ing sleep in its place.
+	srv := exec.Command("sh", "-c", "sleep 30; exit 0", dir)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
