@@ -101,7 +101,7 @@ func sevRank(s string) int {
 }
 
 func newDiag(rec *record.Record, sum *Summary) *diag {
-	d := &diag{rec: rec, sum: sum, target: rec.Info.Target, explained: map[driver.ErrorClass]bool{}}
+	d := &diag{rec: rec, sum: sum, target: diagFacts(rec.Info.Target), explained: map[driver.ErrorClass]bool{}}
 	d.load = &rec.Plan.Load
 	d.instances = rec.Plan.InstancesOrOne()
 	byKey := map[string]*window{}

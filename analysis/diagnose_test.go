@@ -327,3 +327,49 @@ func TestDiagnoseColdStartFromTheServer(t *testing.T) {
 		})
 	}
 }
+
+// A service loaded through HTTP: its server's facts come under db., its
+// pool size from its own gauges. The findings read them as they read a
+// database target's, and a fact the target reported itself wins.
+func TestDiagnoseThroughHTTP(t *testing.T) {
+	svc := func(max float64) map[string]float64 {
+		return map[string]float64{"iterations": 100, "service_p50_ms": 20, "schedule_lag_p99_ms": 1,
+			"svc_pool_in_use": 3, "svc_pool_max": max, "db_threads_connected": 11}
+	}
+	for _, tc := range []struct {
+		name   string
+		target map[string]string
+		row    map[string]float64
+		sev    string // "" for no finding
+		want   string
+	}{
+		{name: "mysql headroom", target: map[string]string{"db.max_connections": "151"}, row: svc(160),
+			sev: SevCritical, want: "the service's pool max_open=160"},
+		{name: "mysql near", target: map[string]string{"db.max_connections": "151"}, row: svc(150),
+			sev: SevWarning, want: "at or below 120"},
+		{name: "mysql enough", target: map[string]string{"db.max_connections": "151"}, row: svc(10)},
+		{name: "no pool size", target: map[string]string{"db.max_connections": "151"}, row: map[string]float64{"iterations": 100}},
+		{name: "postgres reserved slots", target: map[string]string{"db.max_connections": "100", "db.superuser_reserved_connections": "3"},
+			row: svc(90), sev: SevWarning, want: "less 3 superuser_reserved_connections"},
+		{name: "postgres over", target: map[string]string{"db.max_connections": "100", "db.superuser_reserved_connections": "3"},
+			row: svc(98), sev: SevCritical, want: "at or below 77"},
+		{name: "own fact wins", target: map[string]string{"db.max_connections": "151", "max_connections": "1000"}, row: svc(150)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := testrecord.InMemory{Target: tc.target, Offered: 100, Rows: testrecord.Rows("v", 0, 5, tc.row)}
+			fs := Diagnose(m.Record(), nil)
+			if tc.sev == "" {
+				if len(fs) != 0 {
+					t.Fatalf("want no finding, got %+v", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].ID != "server-connection-headroom" || fs[0].Severity != tc.sev {
+				t.Fatalf("want one %s server-connection-headroom, got %+v", tc.sev, fs)
+			}
+			if !strings.Contains(fs[0].Recommendation+fs[0].Evidence, tc.want) {
+				t.Errorf("finding %+v lacks %q", fs[0], tc.want)
+			}
+		})
+	}
+}

@@ -174,13 +174,13 @@ func (d *diag) idleSessionTimeout() time.Duration {
 // where poolload's monitoring connection, one per instance, is not in the
 // baseline but takes a slot). reserved and base are for the evidence.
 func (d *diag) serverSlots(maxConn float64) (avail, reserved, base float64) {
+	reserved, _ = d.num(record.FactSuperuserReserved) // absent on MySQL
 	if b, ok := d.num(record.FactBaselineBackends); ok {
-		reserved, _ = d.num(record.FactSuperuserReserved)
 		base = b + float64(d.instances)
-		return maxConn - reserved - base, reserved, base
+	} else {
+		base, _ = d.num("baseline_threads_connected")
 	}
-	base, _ = d.num("baseline_threads_connected")
-	return maxConn - base, 0, base
+	return maxConn - reserved - base, reserved, base
 }
 
 // monitorNote says that the baseline counts poolload's monitoring

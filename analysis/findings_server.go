@@ -124,7 +124,7 @@ func unsetDur(v time.Duration) string {
 // max_connections, and looks for the server refusing connections outright.
 func checkHeadroom(d *diag) *Finding {
 	maxConn, ok := d.num(record.FactMaxConnections)
-	maxOpen, ok2 := d.num("max_open")
+	maxOpen, poolName, ok2 := d.serverPool()
 	var refused, aborted float64
 	for _, w := range d.windows {
 		refused += total(w.rows, "errors_too_many_connections")
@@ -146,9 +146,9 @@ func checkHeadroom(d *diag) *Finding {
 	default:
 		return nil
 	}
-	pools := fmt.Sprintf("max_open=%.0f", maxOpen)
+	pools := fmt.Sprintf("%s=%.0f", poolName, maxOpen)
 	if n > 1 {
-		pools = fmt.Sprintf("max_open=%.0f × %.0f instances = %.0f", maxOpen, n, want)
+		pools = fmt.Sprintf("%s=%.0f × %.0f instances = %.0f", poolName, maxOpen, n, want)
 	}
 	f := &Finding{ID: "server-connection-headroom", Severity: sev,
 		explains:  []driver.ErrorClass{driver.ClassTooManyConnections},
