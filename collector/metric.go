@@ -20,12 +20,13 @@ const (
 	Wait                      // request sent → first result
 	Receiving                 // first result → last row
 	Sending                   // held a connection → request fully written (HTTP; k6's http_req_sending)
+	TLS                       // part of Connecting; recorded only for new connections that negotiated TLS apart
 	NumMetrics
 )
 
 var metricNames = [NumMetrics]string{
 	"latency", "service", "schedule_lag", "blocked", "connecting",
-	"dns", "dial", "handshake", "wait", "receiving", "sending",
+	"dns", "dial", "handshake", "wait", "receiving", "sending", "tls",
 }
 
 func (m Metric) String() string {

@@ -160,6 +160,9 @@ func (r *Recorder) Record(t *driver.Trace, lag, service time.Duration) {
 		b.hists[DNS].record(int64(t.DNS))
 		b.hists[Dial].record(int64(t.Dial))
 		b.hists[Handshake].record(int64(t.Handshake))
+		if t.TLS > 0 {
+			b.hists[TLS].record(int64(t.TLS))
+		}
 	}
 	b.hists[Wait].record(int64(t.Wait))
 	b.hists[Receiving].record(int64(t.Receiving))

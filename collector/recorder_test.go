@@ -28,7 +28,7 @@ func TestDrainKeepsIterationsWhole(t *testing.T) {
 	for g := range 4 {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			tr := driver.Trace{VU: uint32(g), Wait: time.Millisecond, Connecting: time.Microsecond}
+			tr := driver.Trace{VU: uint32(g), Wait: time.Millisecond, Connecting: time.Microsecond, TLS: time.Microsecond}
 			for {
 				select {
 				case <-stop:

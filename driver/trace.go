@@ -40,7 +40,8 @@ type Trace struct {
 	Connecting time.Duration // new-connection setup inside Blocked (0 on reuse)
 	DNS        time.Duration // part of Connecting
 	Dial       time.Duration // part of Connecting: TCP connect
-	Handshake  time.Duration // part of Connecting: greeting, auth, init
+	TLS        time.Duration // part of Connecting: TLS negotiation; 0 without TLS, or where the protocol's handshake holds it (MySQL)
+	Handshake  time.Duration // part of Connecting: the protocol's own setup after TLS (greeting, startup, auth, init)
 	Wait       time.Duration // request sent → first result/byte
 	Receiving  time.Duration // first result → last row/byte
 	Sending    time.Duration // held a connection → request written (HTTP); 0 where writing is part of Wait

@@ -70,7 +70,7 @@ func TestParseThresholdErrors(t *testing.T) {
 		{"latency", "  ", false, `empty expression (write e.g. p(99) < 50ms)`},
 		{"errors", "< 1", false, `missing aggregation before "< 1" (write e.g. count == 0)`},
 		{"latncy", "p(99) < 5ms", true, `unknown metric "latncy" (one of latency, service, schedule_lag, blocked, ` +
-			`connecting, dns, dial, handshake, wait, receiving, sending, iterations, dropped_iterations, errors, interrupted)`},
+			`connecting, dns, dial, handshake, wait, receiving, sending, tls, iterations, dropped_iterations, errors, interrupted)`},
 		{".latency", "p(99) < 5ms", true, `empty variant name before the dot in ".latency" (write variant.metric, e.g. warm.latency)`},
 		{"warm.", "p(99) < 5ms", true, `no metric in "warm." (write a metric such as latency, or variant.metric)`},
 	}

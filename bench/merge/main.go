@@ -197,7 +197,7 @@ func interval(rng *rand.Rand, k, rate, gauges int, names []string, n int) *colle
 	iv := &collector.Interval{Gauges: make([]float64, gauges)}
 	for m := range collector.NumMetrics {
 		switch collector.Metric(m) {
-		case collector.DNS, collector.Sending:
+		case collector.DNS, collector.Sending, collector.TLS:
 		default:
 			iv.Hists[m] = collector.NewHistogram()
 		}

@@ -69,9 +69,9 @@ func TestEveryConnectionChargedOnce(t *testing.T) {
 				if tr.Connecting > 0 {
 					waited++
 				}
-				if tr.Connecting > tr.Blocked || tr.DNS+tr.Dial+tr.Handshake != tr.Connecting {
+				if tr.Connecting > tr.Blocked || tr.DNS+tr.Dial+tr.TLS+tr.Handshake != tr.Connecting {
 					t.Errorf("iteration %d: blocked %v, connecting %v = dns %v + dial %v + tls %v?",
-						i, tr.Blocked, tr.Connecting, tr.DNS, tr.Dial, tr.Handshake)
+						i, tr.Blocked, tr.Connecting, tr.DNS, tr.Dial, tr.TLS)
 				}
 			}
 			// A dial still under way at the end (its request got another

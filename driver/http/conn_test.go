@@ -35,10 +35,10 @@ func TestClaimChargesTheSetupInsideBlocked(t *testing.T) {
 		var tr, tr2 driver.Trace
 		first.fill(&tr, 400)
 		again.fill(&tr2, 400)
-		if tr.DNS != c.dns || tr.Dial != c.dial || tr.Handshake != c.tls || tr.Connecting != c.dns+c.dial+c.tls ||
+		if tr.DNS != c.dns || tr.Dial != c.dial || tr.TLS != c.tls || tr.Handshake != 0 || tr.Connecting != c.dns+c.dial+c.tls ||
 			cs.byPool.Load() != c.byPool || tr2.Connecting != 0 {
 			t.Errorf("%s: dns %v dial %v tls %v connecting %v, pool %d, taken again %v; want %v %v %v, pool %d, 0",
-				c.name, tr.DNS, tr.Dial, tr.Handshake, tr.Connecting, cs.byPool.Load(), tr2.Connecting, c.dns, c.dial, c.tls, c.byPool)
+				c.name, tr.DNS, tr.Dial, tr.TLS, tr.Connecting, cs.byPool.Load(), tr2.Connecting, c.dns, c.dial, c.tls, c.byPool)
 		}
 		g := make([]float64, numConnGauges)
 		cs.sample(g)

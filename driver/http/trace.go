@@ -101,8 +101,8 @@ func (st *state) fill(t *driver.Trace, end int64) {
 	// The parts add up to Connecting, as driver.Trace defines it.
 	t.DNS = time.Duration(st.dns.Load())
 	t.Dial = time.Duration(st.dial.Load())
-	t.Handshake = time.Duration(st.tls.Load())
-	t.Connecting = t.DNS + t.Dial + t.Handshake
+	t.TLS = time.Duration(st.tls.Load()) // HTTP/1.1 and h2 have no setup of their own after TLS
+	t.Connecting = t.DNS + t.Dial + t.TLS
 	wrote, first := st.wrote.Load(), st.firstByte.Load()
 	t.Sending = span(st.gotConn.Load(), wrote)
 	if first == 0 {

@@ -72,5 +72,6 @@ func (c *Config) poolConfig(dsn, dialAddr string, tr *tracer) (*pgx.ConnConfig, 
 	cc.Tracer = tr
 	cc.LookupFunc = lookup
 	cc.DialFunc = dialer(dialAddr)
+	cc.AfterNetConnect = afterNetConnect
 	return cc, nil
 }

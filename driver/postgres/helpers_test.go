@@ -30,12 +30,18 @@ func testDSN(t testing.TB) string { return pgtest.DSN(t) }
 // tell its own backends from everyone else's on a shared server.
 func withApp(t testing.TB, dsn, app string) string {
 	t.Helper()
+	return withParam(t, dsn, "application_name", app)
+}
+
+// withParam returns dsn with one query parameter set.
+func withParam(t testing.TB, dsn, key, value string) string {
+	t.Helper()
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("application_name", app)
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -103,3 +103,35 @@ func TestServerErrorClasses(t *testing.T) {
 		t.Errorf("syntax error: %s %v", trs[0].Class, trs[0].Err)
 	}
 }
+
+// A new connection's setup splits into dns, dial, tls and the startup and
+// authentication after it, and the parts add up to connecting. tls is
+// there only when the connection negotiated TLS (the machine's server has
+// ssl on, as Debian's does).
+func TestConnectingSplit(t *testing.T) {
+	bothPools(t, func(t *testing.T, pool string) {
+		for _, mode := range []string{"disable", "require"} {
+			dsn := withParam(t, testDSN(t), "sslmode", mode)
+			d := openTest(t, &Config{DSN: dsn, Pool: pool, MaxOpen: 3, Operations: []Operation{{SQL: "SELECT 1"}}})
+			trs := runVUs(context.Background(), d, 3, 1)
+			if n := classes(trs); n["none"] != len(trs) {
+				t.Fatalf("sslmode=%s: errors: %v (%v)", mode, n, firstErr(trs))
+			}
+			opened := 0
+			for _, tr := range trs {
+				if tr.Connecting == 0 {
+					continue
+				}
+				opened++
+				parts := tr.DNS + tr.Dial + tr.TLS + tr.Handshake
+				if parts != tr.Connecting || tr.Dial <= 0 || tr.Handshake <= 0 || (tr.TLS > 0) != (mode == "require") {
+					t.Errorf("sslmode=%s: dns %v + dial %v + tls %v + startup %v = %v, connecting %v",
+						mode, tr.DNS, tr.Dial, tr.TLS, tr.Handshake, parts, tr.Connecting)
+				}
+			}
+			if opened == 0 {
+				t.Errorf("sslmode=%s: no iteration opened a connection", mode)
+			}
+		}
+	})
+}

@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	pdriver "github.com/poolload/poolload/driver"
 )
@@ -76,10 +78,11 @@ func (g *gate) charge(gen uint64, tm *connTiming, total time.Duration) bool {
 	}
 	t := g.t
 	t.Connecting += total
-	dns, dial := time.Duration(tm.dns.Load()), time.Duration(tm.dial.Load())
+	dns, dial, tl := time.Duration(tm.dns.Load()), time.Duration(tm.dial.Load()), time.Duration(tm.tls.Load())
 	t.DNS += dns
 	t.Dial += dial
-	t.Handshake += max(0, total-dns-dial)
+	t.TLS += tl
+	t.Handshake += max(0, total-dns-dial-tl)
 	return true
 }
 
@@ -99,6 +102,8 @@ type connTiming struct {
 	start     time.Time
 	dns, dial atomic.Int64 // ns; atomics in case pgconn ever tries hosts in parallel
 	dialed    atomic.Bool  // a TCP connect succeeded: the server saw this setup
+	dialEnd   atomic.Int64 // unix ns when the last TCP connect ended
+	tls       atomic.Int64 // ns from that connect to the TLS handshake's end
 	g         *gate
 	gen       uint64
 }
@@ -189,10 +194,31 @@ func dialer(override string) func(ctx context.Context, network, addr string) (ne
 			tm.dial.Add(int64(time.Since(start)))
 			if err == nil {
 				tm.dialed.Store(true)
+				tm.dialEnd.Store(time.Now().UnixNano())
 			}
 		}
 		return c, err
 	}
+}
+
+// afterNetConnect runs the TLS handshake in the open and times it, so
+// that connecting splits into tls and the startup/auth after it. pgconn
+// hands the connection over with its SSLRequest answered and the
+// handshake not yet run (crypto/tls runs it on the first write, which
+// would be the startup message). tls is from the TCP connect's end to
+// the handshake's end: the SSLRequest round trip and the handshake.
+func afterNetConnect(ctx context.Context, _ *pgconn.Config, c net.Conn) (net.Conn, error) {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return c, nil
+	}
+	err := tc.HandshakeContext(ctx)
+	if tm, ok := ctx.Value(timingKey{}).(*connTiming); ok && err == nil {
+		if d := tm.dialEnd.Load(); d != 0 {
+			tm.tls.Add(time.Now().UnixNano() - d)
+		}
+	}
+	return c, err
 }
 
 var (
