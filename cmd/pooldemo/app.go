@@ -4,18 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // seedRows is how many rows the table gets; /select picks one at random.
@@ -38,7 +34,7 @@ func newApp(ctx context.Context, o options) (*app, error) {
 	if !tableName.MatchString(o.table) {
 		return nil, fmt.Errorf("--table %q is not a plain table name", o.table)
 	}
-	db, err := openPool(o)
+	db, err := o.dialect().open(o.dsn, o.connDelay)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database pool: %w", err) // not the DSN: it may hold a password
 	}
@@ -58,33 +54,6 @@ func newApp(ctx context.Context, o options) (*app, error) {
 	return a, nil
 }
 
-// openPool opens the service's pool; with --connect-delay every new
-// connection first waits, as one to a database across a network does
-// (TCP, TLS and authentication round trips).
-func openPool(o options) (*sql.DB, error) {
-	if o.connDelay == 0 {
-		return sql.Open("mysql", o.dsn)
-	}
-	cfg, err := mysql.ParseDSN(o.dsn)
-	if err != nil {
-		return nil, errors.New("the --dsn does not parse") // the error may quote the password
-	}
-	var d net.Dialer
-	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		select {
-		case <-time.After(o.connDelay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		return d.DialContext(ctx, network, addr)
-	}
-	c, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return sql.OpenDB(c), nil
-}
-
 // setup creates and seeds the table if it is empty.
 func (a *app) setup(ctx context.Context) error {
 	ddl := "CREATE TABLE IF NOT EXISTS " + a.o.table +
@@ -92,10 +61,8 @@ func (a *app) setup(ctx context.Context) error {
 	if _, err := a.db.ExecContext(ctx, ddl); err != nil {
 		return fmt.Errorf("create table %s: %w", a.o.table, err)
 	}
-	seed := "INSERT IGNORE INTO " + a.o.table + " (id, name) " +
-		"SELECT seq, CONCAT('item-', seq) FROM seq_1_to_" + fmt.Sprint(seedRows)
-	if _, err := a.db.ExecContext(ctx, seed); err != nil {
-		return fmt.Errorf("seed %s (needs MariaDB's sequence engine): %w", a.o.table, err)
+	if _, err := a.db.ExecContext(ctx, a.o.dialect().seed(a.o.table, seedRows)); err != nil {
+		return fmt.Errorf("seed %s (on MariaDB, needs its sequence engine): %w", a.o.table, err)
 	}
 	return nil
 }
@@ -220,7 +187,7 @@ type item struct {
 
 func (a *app) selectOne(ctx context.Context, q querier) (any, error) {
 	var it item
-	stmt := "SELECT id, name, qty FROM " + a.o.table + " WHERE id = ?"
+	stmt := a.o.dialect().q("SELECT id, name, qty FROM " + a.o.table + " WHERE id = ?")
 	if err := q.QueryRowContext(ctx, stmt, 1+rand.IntN(seedRows)).Scan(&it.ID, &it.Name, &it.Qty); err != nil {
 		return nil, fmt.Errorf("select: %w", err)
 	}
@@ -255,7 +222,7 @@ func (a *app) list(ctx context.Context, q querier) (any, error) {
 
 func (a *app) slow(ctx context.Context, q querier) (any, error) {
 	var v int
-	if err := q.QueryRowContext(ctx, "SELECT SLEEP(0.05)").Scan(&v); err != nil {
+	if err := q.QueryRowContext(ctx, a.o.dialect().sleep50()).Scan(&v); err != nil {
 		return nil, fmt.Errorf("slow: %w", err)
 	}
 	return map[string]int{"slept_ms": 50}, nil
@@ -270,11 +237,11 @@ func (a *app) write(ctx context.Context, q querier) (any, error) {
 	}
 	defer tx.Rollback()
 	id := 1 + rand.IntN(seedRows)
-	if _, err := tx.ExecContext(ctx, "UPDATE "+a.o.table+" SET qty = qty + 1 WHERE id = ?", id); err != nil {
+	if _, err := tx.ExecContext(ctx, a.o.dialect().q("UPDATE "+a.o.table+" SET qty = qty + 1 WHERE id = ?"), id); err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
 	var qty int
-	if err := tx.QueryRowContext(ctx, "SELECT qty FROM "+a.o.table+" WHERE id = ?", id).Scan(&qty); err != nil {
+	if err := tx.QueryRowContext(ctx, a.o.dialect().q("SELECT qty FROM "+a.o.table+" WHERE id = ?"), id).Scan(&qty); err != nil {
 		return nil, fmt.Errorf("read back: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

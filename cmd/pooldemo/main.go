@@ -36,12 +36,15 @@ type options struct {
 	connDelay   time.Duration
 }
 
+// dialect is the database the --dsn names.
+func (o options) dialect() dialect { return dialectOf(o.dsn) }
+
 func parseFlags(args []string, out io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("pooldemo", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8089", "listen address (loopback)")
-	fs.StringVar(&o.dsn, "dsn", "root@tcp(127.0.0.1:3306)/test", "go-sql-driver DSN of the service's database")
+	fs.StringVar(&o.dsn, "dsn", "root@tcp(127.0.0.1:3306)/test", "the service's database: a go-sql-driver DSN (MySQL/MariaDB) or a postgres:// URL (PostgreSQL, through pgx's database/sql driver)")
 	fs.StringVar(&o.table, "table", "pooldemo_items", "table the service creates, seeds and queries")
 	fs.IntVar(&o.pool, "pool", 10, "pool size (SetMaxOpenConns and SetMaxIdleConns)")
 	fs.BoolVar(&o.prewarm, "prewarm", false, "open the whole pool before serving")

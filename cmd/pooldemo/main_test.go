@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/poolload/poolload/driver/pgserver/pgtest"
 )
 
 const testDSN = "root@tcp(127.0.0.1:3306)/test"
@@ -18,8 +19,14 @@ const testDSN = "root@tcp(127.0.0.1:3306)/test"
 // its own, and stops it and drops the table when the test ends.
 func start(t *testing.T, extra ...string) string {
 	t.Helper()
+	return startOn(t, testDSN, extra...)
+}
+
+// startOn is start on the database dsn names.
+func startOn(t *testing.T, dsn string, extra ...string) string {
+	t.Helper()
 	table := fmt.Sprintf("pooldemo_test_%d", time.Now().UnixNano())
-	args := append([]string{"--addr", "127.0.0.1:0", "--dsn", testDSN, "--table", table}, extra...)
+	args := append([]string{"--addr", "127.0.0.1:0", "--dsn", dsn, "--table", table}, extra...)
 	o, err := parseFlags(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -34,20 +41,20 @@ func start(t *testing.T, extra ...string) string {
 		base = "http://" + a
 	case err := <-done:
 		cancel()
-		t.Fatalf("pooldemo did not start (is MariaDB on 127.0.0.1:3306? make test starts it): %v", err)
+		t.Fatalf("pooldemo did not start (is the database up? make test starts MariaDB and PostgreSQL): %v", err)
 	}
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)
 		}
-		dropTable(t, table)
+		dropTable(t, dsn, table)
 	})
 	return base
 }
 
-func dropTable(t *testing.T, table string) {
-	db, err := sql.Open("mysql", testDSN)
+func dropTable(t *testing.T, dsn, table string) {
+	db, err := dialectOf(dsn).open(dsn, 0)
 	if err != nil {
 		t.Error(err)
 		return
@@ -70,7 +77,15 @@ func get(t *testing.T, c *http.Client, url string) (int, string, error) {
 }
 
 func TestEndpointsAndPoolGauges(t *testing.T) {
-	base := start(t, "--pool", "3", "--prewarm")
+	for name, dsn := range map[string]string{"mariadb": testDSN, "postgres": pgtest.DSN(t)} {
+		t.Run(name, func(t *testing.T) { endpoints(t, dsn) })
+	}
+}
+
+// endpoints checks every endpoint and the pool gauges of a prewarmed
+// pooldemo on dsn's database.
+func endpoints(t *testing.T, dsn string) {
+	base := startOn(t, dsn, "--pool", "3", "--prewarm")
 	c := &http.Client{Timeout: 5 * time.Second}
 	for _, p := range []string{"/select", "/list", "/slow", "/healthz"} {
 		if code, body, err := get(t, c, base+p); err != nil || code != 200 {
@@ -100,7 +115,15 @@ func TestEndpointsAndPoolGauges(t *testing.T) {
 }
 
 func TestLeakHangsWhenPoolIsGone(t *testing.T) {
-	base := start(t, "--pool", "2", "--leak-every", "1")
+	for name, dsn := range map[string]string{"mariadb": testDSN, "postgres": pgtest.DSN(t)} {
+		t.Run(name, func(t *testing.T) { leakHangs(t, dsn) })
+	}
+}
+
+// leakHangs: with --leak-every 1 and a pool of 2, the third request
+// waits for a connection until its client gives up.
+func leakHangs(t *testing.T, dsn string) {
+	base := startOn(t, dsn, "--pool", "2", "--leak-every", "1")
 	c := &http.Client{Timeout: 300 * time.Millisecond}
 	for i := 1; i <= 2; i++ {
 		if code, body, err := get(t, c, base+"/select"); err != nil || code != 200 {
@@ -126,6 +149,18 @@ func TestFlags(t *testing.T) {
 	for _, bad := range [][]string{{"--pool", "0"}, {"--leak-every", "-1"}, {"--nope"}} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	for _, c := range []struct{ dsn, in, want string }{
+		{testDSN, "UPDATE t SET a = ? WHERE id = ?", "UPDATE t SET a = ? WHERE id = ?"},
+		{"postgres://u@127.0.0.1/db", "UPDATE t SET a = ? WHERE id = ?", "UPDATE t SET a = $1 WHERE id = $2"},
+		{"postgresql://u@127.0.0.1/db", "SELECT 1", "SELECT 1"},
+	} {
+		if got := dialectOf(c.dsn).q(c.in); got != c.want {
+			t.Errorf("%s: q(%q) = %q, want %q", c.dsn, c.in, got, c.want)
 		}
 	}
 }

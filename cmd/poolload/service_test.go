@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/poolload/poolload/driver/pgserver/pgtest"
 	"github.com/poolload/poolload/record"
 )
 
@@ -184,4 +187,80 @@ func TestValidateShowsServiceAndLink(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "network    emulated link: bandwidth=5Gbit, jitter=100µs, latency=750µs, preset=cross-zone\n") {
 		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
+}
+
+// A service on PostgreSQL loaded through HTTP gets the server-side
+// evidence and the findings one on MySQL gets: pooldemo on the machine's
+// PostgreSQL leaks a connection per request, the database block watches
+// the service's backends, and the leak is found and named.
+func TestHTTPServiceOnPostgres(t *testing.T) {
+	addr := freeAddr(t)
+	t.Setenv("POOLDEMO", pooldemoBinary(t))
+	dsn := pgtest.DSN(t)
+	table := fmt.Sprintf("pl_pgsvc_%d", time.Now().UnixNano()%1e9)
+	file := writeFile(t, "pgsvc.yaml", fmt.Sprintf(`name: pg-service
+service: {run: "exec ${POOLDEMO} --addr %s --dsn '%s' --pool 5 --leak-every 1 --table %s --drop-table"}
+target:
+  driver: http
+  http:
+    base_url: "http://%s"
+    timeout: 1s
+    requests: [{path: /select}]
+    pool_metrics: {url: /debug/pool}
+    database: {dsn: "%s", user: %s}
+load: {executor: constant-arrival-rate, rate: 20, duration: 2s, pre_allocated_vus: 30, graceful_stop: 2s}
+output: {interval: 500ms}
+`, addr, dsn, table, addr, dsn, pgUser(t, dsn)))
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
+	if strings.Contains(stdout+stderr, "pl-test-pw") {
+		t.Error("the password appears in the output")
+	}
+	s := readSummary(t, out)
+	if len(s.Findings) == 0 || s.Findings[0].ID != "connection-leak" {
+		t.Fatalf("exit %d, findings %+v: want connection-leak first\n%s\n%s", code, s.Findings, stdout, stderr)
+	}
+	rec, err := record.Open(filepath.Join(out, mustOne(t, out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Info.Target["db.max_connections"] == "" {
+		t.Errorf("run.json lacks the server's facts: %v", rec.Info.Target)
+	}
+	rows := rec.Series("default", 1)
+	if len(rows) == 0 {
+		t.Fatal("no rows")
+	}
+	// Other tests may connect as the same role at the same time: the
+	// counts are lower bounds, what this service's pool must add.
+	opened := 0.0
+	for _, r := range rows {
+		opened += r.Values["db_user_conns_opened"]
+	}
+	// The connection pooldemo's setup opened before the window is the
+	// first one leaked: the window opens the other four.
+	if last := rows[len(rows)-1].Values; !(last["db_user_threads"] >= 5) || !(opened >= 4) {
+		t.Errorf("db_user_threads %v at the end, db_user_conns_opened %v in all: want ≥ 5 held (the leaked pool), ≥ 4 of them opened in the window",
+			last["db_user_threads"], opened)
+	}
+}
+
+// mustOne names the one run record under out.
+func mustOne(t *testing.T, out string) string {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one run record under %s, got %v", out, dirs)
+	}
+	return filepath.Base(dirs[0])
+}
+
+// pgUser is the role dsn logs in as.
+func pgUser(t *testing.T, dsn string) string {
+	t.Helper()
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cc.User
 }
