@@ -101,7 +101,7 @@ func TestValidate(t *testing.T) {
 			s.Thresholds = map[string][]string{"latency": {"p99 < 5ms"}, "hot.blocked": {"p(95) < 1ms"}, "latncy": {"avg < 3"}}
 		}, []fe{{"thresholds.hot.blocked", `no variant is named "hot"`},
 			{"thresholds.latency[0]", `unknown aggregation "p99" (write p(99))`},
-			{"thresholds.latncy", `unknown metric "latncy" (one of latency, service, schedule_lag, blocked, connecting, dns, dial, handshake, wait, receiving, sending, iterations, dropped_iterations, errors, interrupted)`}}},
+			{"thresholds.latncy", `unknown metric "latncy" (one of latency, service, schedule_lag, blocked, connecting, dns, dial, handshake, wait, receiving, sending, tls, iterations, dropped_iterations, errors, interrupted)`}}},
 		{"service without run or ready", func(s *Scenario) { s.Service = &ServiceConfig{} },
 			[]fe{{"service.run", "required: the shell command that runs the service in the foreground"},
 				{"service.ready", "required unless the target is http (then it defaults to base_url)"}}},
