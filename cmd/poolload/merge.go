@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,8 +49,18 @@ func mergeAction(c *cli.Context) error {
 			wi.Variant, wi.Rep, spread.Round(10*time.Microsecond), wi.Totals.Started(), wi.Planned)
 	}
 	fmt.Fprintln(w)
-	if _, err := summarize(c, out, !c.Bool("no-plots")); err != nil {
+	failed, err := summarize(c, out, !c.Bool("no-plots"))
+	if err != nil {
 		return &exitError{code: exitFailed, err: err}
+	}
+	// The merged record exits as the one-process run would have: a
+	// segment that failed or was interrupted fails the load, then the
+	// thresholds, which only the whole load can judge.
+	if st := rec.Info.Status; st != record.StatusComplete {
+		return &exitError{code: exitFailed, err: fmt.Errorf("the merged load is %s: %s", st, rec.Info.Error)}
+	}
+	if failed {
+		return &exitError{code: exitThreshold, err: errors.New("some thresholds failed")}
 	}
 	return nil
 }

@@ -253,3 +253,44 @@ func readSummaryAt(t *testing.T, dir string) *analysis.Summary {
 	}
 	return &s
 }
+
+// merge exits as the one-process run would: 99 when the whole load fails
+// a threshold.
+func TestMergeExitsOnThresholds(t *testing.T) {
+	file := writeFile(t, "thr.yaml", `name: thr
+target: {driver: noop, noop: {delay: 2ms}}
+load: {executor: constant-arrival-rate, rate: 100, duration: 500ms, pre_allocated_vus: 8}
+thresholds: {latency: ["p(99) < 1ms"]}
+output: {interval: 250ms}
+`)
+	start := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
+	var recs []string
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for i := 1; i <= 2; i++ {
+		out := t.TempDir()
+		var b bytes.Buffer
+		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
+			"--segment", fmt.Sprintf("%d/2", i), "--start-at", start, "--prelude-slot", "1s", file)
+		cmd.Env = append(os.Environ(), cliEnv+"=1")
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, cmd), append(outs, &b)
+		recs = append(recs, out)
+	}
+	for i, cmd := range cmds {
+		// Each segment judges the thresholds on its own share and fails.
+		if err := cmd.Wait(); cmd.ProcessState.ExitCode() != exitThreshold {
+			t.Fatalf("segment %d/2: %v (want exit %d)\n%s", i+1, err, exitThreshold, outs[i])
+		}
+		d, _ := filepath.Glob(filepath.Join(recs[i], "*"))
+		recs[i] = d[0]
+	}
+	merged := filepath.Join(t.TempDir(), "merged")
+	code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", merged}, recs...)...)
+	if code != exitThreshold || !strings.Contains(stderr, "thresholds failed") {
+		t.Errorf("merge: exit %d (want %d)\n%s\n%s", code, exitThreshold, stdout, stderr)
+	}
+}
