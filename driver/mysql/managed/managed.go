@@ -24,6 +24,8 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/poolload/poolload/driver/serverdir"
 )
 
 // StartTimeout bounds how long Start waits for the server to answer.
@@ -95,11 +97,11 @@ func StartWith(ctx context.Context, opts Options) (*Server, error) {
 	// Best effort: a directory that cannot be removed now is tried again
 	// at the next start, and must not stop this one.
 	stale, _ := RemoveStale(os.TempDir())
-	dir, err := os.MkdirTemp("", dirPrefix)
+	dir, err := os.MkdirTemp("", dirs().Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("creating a data directory for the managed server: %w", err)
 	}
-	if err := claim(dir); err != nil {
+	if err := serverdir.Claim(dir); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}

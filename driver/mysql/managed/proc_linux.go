@@ -1,13 +1,6 @@
 package managed
 
-import (
-	"bytes"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
-)
+import "syscall"
 
 // sysProcAttr makes the kernel kill the server when the thread that started
 // it dies, so a crashed or killed poolload never leaves a mariadbd behind.
@@ -15,39 +8,4 @@ import (
 // so the thread lives as long as the process.)
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}
-
-// processID names a live process as "pid starttime": the start time (in
-// clock ticks since boot, /proc/PID/stat field 22) changes when a pid is
-// reused.
-func processID(pid int) (string, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return "", err
-	}
-	// The command name (field 2) may hold spaces and parentheses: count
-	// fields from the last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state); the start time is field 22.
-	if len(f) < 20 {
-		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	if f[0] == "Z" {
-		return "", fmt.Errorf("process %d has exited", pid)
-	}
-	return strconv.Itoa(pid) + " " + f[19], nil
-}
-
-// processServes reports whether pid is alive and has dir on its command
-// line (mariadbd --datadir=DIR/data).
-func processServes(pid int, dir string) bool {
-	if _, err := processID(pid); err != nil {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	return err == nil && bytes.Contains(b, []byte(dir))
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -60,53 +59,14 @@ func TestBadSetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("TMPDIR", tmp)
-	before, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), dirs().Prefix+"*"))
 	_, err = Start(context.Background(), map[string]string{"max_connections": "lots"})
 	if err == nil || !strings.Contains(err.Error(), `invalid value for parameter "max_connections"`) {
 		t.Fatalf("a start with max_connections=lots: %v; want the server's refusal", err)
 	}
 	t.Logf("%v", err)
-	after, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), dirs().Prefix+"*"))
 	if len(after) > len(before) {
 		t.Errorf("a failed start left a directory: %v → %v", before, after)
-	}
-}
-
-// RemoveStale removes a directory whose owner is gone and keeps one
-// whose owner lives (this process) or that is too fresh to judge.
-func TestRemoveStale(t *testing.T) {
-	tmp := t.TempDir()
-	mk := func(name, owner string, age time.Duration) string {
-		dir := filepath.Join(tmp, dirPrefix+name)
-		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if owner != "" {
-			if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		old := time.Now().Add(-age)
-		os.Chtimes(dir, old, old)
-		return dir
-	}
-	me, err := processID(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := mk("dead", "999999999 1", 0)
-	live := mk("live", me, 0)
-	fresh := mk("fresh", "", 0)
-	orphan := mk("orphan", "", 2*orphanAge)
-	removed, err := RemoveStale(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := map[string]bool{}
-	for _, d := range removed {
-		gone[d] = true
-	}
-	if !gone[dead] || !gone[orphan] || gone[live] || gone[fresh] || len(removed) != 2 {
-		t.Errorf("removed %v; want %s and %s only", removed, dead, orphan)
 	}
 }
