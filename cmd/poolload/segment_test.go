@@ -46,32 +46,8 @@ output: {interval: 500ms}
 // began each window within 5 ms of each other.
 func TestSegmentsMergeIntoTheWholeLoad(t *testing.T) {
 	file := writeFile(t, "split.yaml", segmentScenario)
-	start := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
 	const n = 4
-	var dirs []string
-	var procs []*exec.Cmd
-	var outs []*bytes.Buffer
-	for i := 1; i <= n; i++ {
-		out := t.TempDir()
-		var b bytes.Buffer
-		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
-			"--segment", fmt.Sprintf("%d/%d", i, n), "--start-at", start, "--prelude-slot", "1s", file)
-		cmd.Env = append(os.Environ(), cliEnv+"=1")
-		cmd.Stdout, cmd.Stderr = &b, &b
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		procs, outs = append(procs, cmd), append(outs, &b)
-		dirs = append(dirs, out)
-	}
-	var recs []string
-	for i, cmd := range procs {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("segment %d/%d: %v\n%s", i+1, n, err, outs[i])
-		}
-		d, _ := filepath.Glob(filepath.Join(dirs[i], "*"))
-		recs = append(recs, d[0])
-	}
+	recs := runSegments(t, file, n, 4*time.Second, "1s", exitOK)
 	merged := filepath.Join(t.TempDir(), "merged")
 	code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", merged}, recs...)...)
 	if code != exitOK {
@@ -167,29 +143,7 @@ output: {interval: 250ms}
 	}
 	single := readSummary(t, one)
 
-	start := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
-	var recs []string
-	var procs []*exec.Cmd
-	var logs []*bytes.Buffer
-	for i := 1; i <= 2; i++ {
-		out := t.TempDir()
-		var b bytes.Buffer
-		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
-			"--segment", fmt.Sprintf("%d/2", i), "--start-at", start, "--prelude-slot", "4s", file)
-		cmd.Env = append(os.Environ(), cliEnv+"=1")
-		cmd.Stdout, cmd.Stderr = &b, &b
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		procs, logs, recs = append(procs, cmd), append(logs, &b), append(recs, out)
-	}
-	for i, cmd := range procs {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("segment %d/2: %v\n%s", i+1, err, logs[i])
-		}
-		d, _ := filepath.Glob(filepath.Join(recs[i], "*"))
-		recs[i] = d[0]
-	}
+	recs := runSegments(t, file, 2, 4*time.Second, "4s", exitOK)
 	mergedDir := filepath.Join(t.TempDir(), "merged")
 	if code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", mergedDir}, recs...)...); code != exitOK {
 		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
@@ -263,34 +217,45 @@ load: {executor: constant-arrival-rate, rate: 100, duration: 500ms, pre_allocate
 thresholds: {latency: ["p(99) < 1ms"]}
 output: {interval: 250ms}
 `)
-	start := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)
-	var recs []string
-	var cmds []*exec.Cmd
-	var outs []*bytes.Buffer
-	for i := 1; i <= 2; i++ {
-		out := t.TempDir()
-		var b bytes.Buffer
-		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
-			"--segment", fmt.Sprintf("%d/2", i), "--start-at", start, "--prelude-slot", "1s", file)
-		cmd.Env = append(os.Environ(), cliEnv+"=1")
-		cmd.Stdout, cmd.Stderr = &b, &b
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds, outs = append(cmds, cmd), append(outs, &b)
-		recs = append(recs, out)
-	}
-	for i, cmd := range cmds {
-		// Each segment judges the thresholds on its own share and fails.
-		if err := cmd.Wait(); cmd.ProcessState.ExitCode() != exitThreshold {
-			t.Fatalf("segment %d/2: %v (want exit %d)\n%s", i+1, err, exitThreshold, outs[i])
-		}
-		d, _ := filepath.Glob(filepath.Join(recs[i], "*"))
-		recs[i] = d[0]
-	}
+	// Each segment judges the thresholds on its own share and fails.
+	recs := runSegments(t, file, 2, 4*time.Second, "1s", exitThreshold)
 	merged := filepath.Join(t.TempDir(), "merged")
 	code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", merged}, recs...)...)
 	if code != exitThreshold || !strings.Contains(stderr, "thresholds failed") {
 		t.Errorf("merge: exit %d (want %d)\n%s\n%s", code, exitThreshold, stdout, stderr)
 	}
+}
+
+// runSegments runs the n segments of file as n processes on one timeline
+// that starts lead from now, with preludes given slot, and returns their
+// records once every process has exited with want.
+func runSegments(t *testing.T, file string, n int, lead time.Duration, slot string, want int) []string {
+	t.Helper()
+	start := time.Now().Add(lead).UTC().Format(time.RFC3339Nano)
+	var recs []string
+	var procs []*exec.Cmd
+	var logs []*bytes.Buffer
+	for i := 1; i <= n; i++ {
+		out := t.TempDir()
+		var b bytes.Buffer
+		cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", out,
+			"--segment", fmt.Sprintf("%d/%d", i, n), "--start-at", start, "--prelude-slot", slot, file)
+		cmd.Env = append(os.Environ(), cliEnv+"=1")
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs, logs, recs = append(procs, cmd), append(logs, &b), append(recs, out)
+	}
+	for i, cmd := range procs {
+		if err := cmd.Wait(); cmd.ProcessState.ExitCode() != want {
+			t.Fatalf("segment %d/%d: %v (want exit %d)\n%s", i+1, n, err, want, logs[i])
+		}
+		d, _ := filepath.Glob(filepath.Join(recs[i], "*"))
+		if len(d) != 1 {
+			t.Fatalf("segment %d/%d wrote %v: want one record", i+1, n, d)
+		}
+		recs[i] = d[0]
+	}
+	return recs
 }
