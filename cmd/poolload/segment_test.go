@@ -217,8 +217,9 @@ load: {executor: constant-arrival-rate, rate: 100, duration: 500ms, pre_allocate
 thresholds: {latency: ["p(99) < 1ms"]}
 output: {interval: 250ms}
 `)
-	// Each segment judges the thresholds on its own share and fails.
-	recs := runSegments(t, file, 2, 4*time.Second, "1s", exitThreshold)
+	// A segment fails no threshold by its share: exit 99 there would fail
+	// a Kubernetes index that did its part.
+	recs := runSegments(t, file, 2, 4*time.Second, "1s", exitOK)
 	merged := filepath.Join(t.TempDir(), "merged")
 	code, stdout, stderr := runCLI(t, append([]string{"merge", "--no-plots", merged}, recs...)...)
 	if code != exitThreshold || !strings.Contains(stderr, "thresholds failed") {
