@@ -52,8 +52,8 @@ func (r *Runner) before(ctx context.Context, v *scenario.Variant, pre *record.Pr
 }
 
 // runCommand runs cmd with sh -c in its own process group, so that a
-// timeout kills whatever it started too; the error carries the end of its
-// output.
+// timeout, or poolload's death (groupWatch), kills whatever it started too;
+// the error carries the end of its output.
 func runCommand(ctx context.Context, command string) error {
 	cmd := exec.Command("sh", "-c", command)
 	cmd.SysProcAttr = groupAttr()
@@ -63,10 +63,17 @@ func runCommand(ctx context.Context, command string) error {
 	if err := startLocked(cmd, func(err error) { done <- err }); err != nil {
 		return err
 	}
-	var err error
+	watch, err := watchGroup(cmd.Process.Pid)
+	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return err
+	}
 	select {
 	case err = <-done:
+		watch.stop()
 	case <-ctx.Done():
+		watch.stop()
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 		err = fmt.Errorf("did not finish: %w", ctx.Err())

@@ -27,10 +27,11 @@ type Service struct {
 	out   *tailBuffer
 	log   *os.File
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	werr error
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	watch *groupWatch   // kills cmd's group if poolload dies
+	done  chan struct{} // closed when cmd has exited
+	werr  error
 }
 
 // StartService runs cfg and waits until it is ready. ready is the probe
@@ -86,8 +87,14 @@ func (s *Service) start(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("starting the service: %w", err)
 	}
+	watch, err := watchGroup(cmd.Process.Pid)
+	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return fmt.Errorf("starting the service: %w", err)
+	}
 	s.mu.Lock()
-	s.cmd, s.done = cmd, done
+	s.cmd, s.watch, s.done = cmd, watch, done
 	s.mu.Unlock()
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -119,15 +126,16 @@ func (s *Service) startError(err error, timeout time.Duration) error {
 }
 
 // stopProcess sends SIGTERM to the process group, then SIGKILL after
-// stopGrace, and waits for the exit.
+// stopGrace, and waits for the exit. The group's watcher goes first.
 func (s *Service) stopProcess() {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
+	cmd, watch, done := s.cmd, s.watch, s.done
+	s.cmd, s.watch = nil, nil
 	s.mu.Unlock()
 	if cmd == nil {
 		return
 	}
+	watch.stop()
 	pgid := -cmd.Process.Pid
 	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	t := time.NewTimer(stopGrace)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -75,14 +76,23 @@ func TestServiceStartRestartStop(t *testing.T) {
 	}
 	defer svc.Stop()
 	first := getPid(t, addr) // ready means it answers at once, though it started late
+	if w := watchers(t); len(w) != 1 {
+		t.Errorf("%d watchers of the service's group, want 1", len(w))
+	}
 	if err := svc.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if second := getPid(t, addr); second == first {
 		t.Errorf("restart kept the same process %s", first)
 	}
+	if w := watchers(t); len(w) != 1 {
+		t.Errorf("%d watchers after a restart, want 1: the first one's was left behind", len(w))
+	}
 	if err := svc.Stop(); err != nil {
 		t.Fatal(err)
+	}
+	if left := children(t); len(left) != 0 {
+		t.Errorf("left behind after Stop, watchers included: %v", left)
 	}
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
@@ -142,6 +152,53 @@ func TestRunCommand(t *testing.T) {
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("a command past its timeout: err %v after %v", err, time.Since(start))
 	}
+	if left := children(t); len(left) != 0 {
+		t.Errorf("left behind by the commands, watchers included: %v", left)
+	}
+}
+
+// children returns the command lines of this process's children by pid,
+// each after its state, so that a zombie (whose command line is empty)
+// shows as "Z".
+func children(t *testing.T) map[int]string {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]string{}
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		var pid, ppid int
+		var state string
+		if _, err := fmt.Sscan(s, &pid); err != nil || i < 0 {
+			continue
+		}
+		if _, err := fmt.Sscan(s[i+1:], &state, &ppid); err != nil || ppid != os.Getpid() {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "cmdline"))
+		out[pid] = state + " " + strings.ReplaceAll(string(cmdline), "\x00", " ")
+	}
+	return out
+}
+
+// watchers returns the pids of this process's group watchers.
+func watchers(t *testing.T) []int {
+	t.Helper()
+	var out []int
+	for pid, cmdline := range children(t) {
+		if strings.Contains(cmdline, watchScript) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // Stop reaches what the shell started, not only the shell.
@@ -177,49 +234,69 @@ func zombie(pid int) bool {
 }
 
 // actAsPoolload is the test binary as poolload: it starts the service
-// (the test binary again) and waits to be killed.
+// (the test binary again, as a grandchild behind a shell when
+// POOLLOAD_TEST_GRANDCHILD is set) and waits to be killed.
 func actAsPoolload(addr string) {
+	run := serviceCmd(addr, "0s")
+	if os.Getenv("POOLLOAD_TEST_GRANDCHILD") != "" {
+		run += " & wait" // as `npm start` runs node: the shell is the direct child
+	}
 	os.Unsetenv("POOLLOAD_TEST_PARENT") // the service is not poolload
 	ready, _ := scenario.ParseProbe("tcp://"+addr, "")
-	if _, err := StartService(context.Background(), scenario.ServiceConfig{Run: serviceCmd(addr, "0s")}, ready); err != nil {
+	if _, err := StartService(context.Background(), scenario.ServiceConfig{Run: run}, ready); err != nil {
 		fmt.Println("starting the service:", err)
 		os.Exit(1)
 	}
 	select {}
 }
 
-// kill -9 of poolload takes its service down with it: the kernel sends the
-// service SIGKILL when poolload's starting thread dies.
+// kill -9 of poolload takes its service down with it, the service's whole
+// process group: the kernel sends the direct child SIGKILL when poolload's
+// starting thread dies, and the group's watcher kills the rest.
 func TestServiceDiesWithPoolload(t *testing.T) {
-	addr := freeAddr(t)
-	parent := exec.Command(os.Args[0], "-test.run=NONE")
-	parent.Env = append(os.Environ(), "POOLLOAD_TEST_PARENT="+addr)
-	if err := parent.Start(); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name, grandchild string
+	}{
+		{"direct child", ""},
+		{"grandchild behind a shell", "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := freeAddr(t)
+			parent := exec.Command(os.Args[0], "-test.run=NONE")
+			parent.Env = append(os.Environ(), "POOLLOAD_TEST_PARENT="+addr, "POOLLOAD_TEST_GRANDCHILD="+tc.grandchild)
+			if err := parent.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer parent.Process.Kill()
+			p := waitPid(t, addr)
+			if err := parent.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = parent.Wait()
+			for deadline := time.Now().Add(3 * time.Second); syscall.Kill(p, 0) == nil && !zombie(p); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					_ = syscall.Kill(p, syscall.SIGKILL)
+					t.Fatalf("the service %d outlived poolload's kill -9 by 3 s", p)
+				}
+			}
+		})
 	}
-	defer parent.Process.Kill()
-	var pid string
+}
+
+// waitPid waits up to 10 s for the service on addr to answer, and returns
+// its pid.
+func waitPid(t *testing.T, addr string) int {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/pid"); err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			pid = string(b)
-			break
+			var p int
+			fmt.Sscan(string(b), &p)
+			return p
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the service did not start")
-		}
-	}
-	var p int
-	fmt.Sscan(pid, &p)
-	if err := parent.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = parent.Wait()
-	for deadline := time.Now().Add(3 * time.Second); syscall.Kill(p, 0) == nil && !zombie(p); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-			t.Fatalf("the service %d outlived poolload's kill -9 by 3 s", p)
 		}
 	}
 }
