@@ -54,14 +54,19 @@ func TestSegmentsMergeIntoTheWholeLoad(t *testing.T) {
 		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	t.Logf("merge said:\n%s", stdout)
-	for _, m := range regexp.MustCompile(`t0 spread ([^ ]+) across`).FindAllStringSubmatch(stdout, -1) {
-		if d, err := time.ParseDuration(m[1]); err != nil || d >= 5*time.Millisecond {
-			t.Errorf("t0 spread %s: want under 5 ms", m[1])
-		}
-	}
 	rec, err := record.Open(merged)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One spread per window, each under 5 ms: a missing line must not pass.
+	spreads := regexp.MustCompile(`t0 spread ([^ ]+) across`).FindAllStringSubmatch(stdout, -1)
+	if len(spreads) != len(rec.Info.Windows) || len(spreads) == 0 {
+		t.Errorf("merge printed %d t0 spreads for %d windows", len(spreads), len(rec.Info.Windows))
+	}
+	for _, m := range spreads {
+		if d, err := time.ParseDuration(m[1]); err != nil || d >= 5*time.Millisecond {
+			t.Errorf("t0 spread %s: want under 5 ms", m[1])
+		}
 	}
 	var segs []*record.Record
 	for _, d := range recs {
@@ -99,13 +104,16 @@ func TestSegmentsMergeIntoTheWholeLoad(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(merged, record.SummaryFile)); err != nil {
 		t.Errorf("the merged record has no summary: %v", err)
 	}
+	readsMerged(t, merged, recs[0])
 	// What merge refuses, and says why.
+	other := otherPlan(t, recs[n-1])
 	for _, tc := range []struct {
 		recs []string
 		want string
 	}{
 		{recs[:3], "segment 4/4 missing"},
 		{append([]string{recs[0]}, recs[:4]...), "given twice"},
+		{append(slices.Clone(recs[:3]), other), other + " ran another plan than " + recs[0]},
 	} {
 		out := filepath.Join(t.TempDir(), "bad")
 		code, _, stderr := runCLI(t, append([]string{"merge", "--no-plots", out}, tc.recs...)...)
@@ -149,6 +157,16 @@ output: {interval: 250ms}
 		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	merged := readSummaryAt(t, mergedDir)
+	// compare sets the merged load against one process's, variant by variant.
+	oneRec, _ := filepath.Glob(filepath.Join(one, "*"))
+	if len(oneRec) != 1 {
+		t.Fatalf("one process wrote %v: want one record", oneRec)
+	}
+	if code, stdout, stderr := runCLI(t, "compare", "--json", oneRec[0], mergedDir); code != exitOK {
+		t.Errorf("compare of one process with the merged segments: exit %d\n%s", code, stderr)
+	} else {
+		comparedVariants(t, stdout, "cold", "warm")
+	}
 	if single.Comparison == nil || merged.Comparison == nil {
 		t.Fatal("a comparison is missing")
 	}
@@ -225,6 +243,11 @@ output: {interval: 250ms}
 	if code != exitThreshold || !strings.Contains(stderr, "thresholds failed") {
 		t.Errorf("merge: exit %d (want %d)\n%s\n%s", code, exitThreshold, stdout, stderr)
 	}
+	// check judges the merged record as merge did.
+	code, stdout, stderr = runCLI(t, "check", merged)
+	if code != exitThreshold || !strings.Contains(stdout, "✗ latency  p(99) < 1ms") || !strings.Contains(stderr, "1 of 1 thresholds failed") {
+		t.Errorf("check of the merged record: exit %d (want %d)\n%s\n%s", code, exitThreshold, stdout, stderr)
+	}
 }
 
 // runSegments runs the n segments of file as n processes on one timeline
@@ -259,4 +282,91 @@ func runSegments(t *testing.T, file string, n int, lead time.Duration, slot stri
 		recs[i] = d[0]
 	}
 	return recs
+}
+
+// readsMerged checks that check, compare and report read the merged
+// record of segmentScenario as they read one process's: seg is one of
+// its segments.
+func readsMerged(t *testing.T, merged, seg string) {
+	t.Helper()
+	rec, err := record.Open(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var iterations int64
+	for _, w := range rec.Info.Windows {
+		iterations += w.Totals.Iterations
+	}
+	if code, stdout, stderr := runCLI(t, "check", merged); code != exitOK || !strings.Contains(stdout, "no thresholds") {
+		t.Errorf("check: exit %d, %q %q; want 0 and no thresholds", code, stdout, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "compare", "--json", merged, merged)
+	if code != exitOK {
+		t.Errorf("compare of the merged record with itself: exit %d\n%s", code, stderr)
+	} else {
+		comparedVariants(t, stdout, "cold", "warm")
+	}
+	// A segment is a quarter of the load, which compare will not set
+	// against the whole.
+	if code, _, stderr := runCLI(t, "compare", seg, merged); code != exitBadInput || !strings.Contains(stderr, "the loads differ") {
+		t.Errorf("compare of a segment with the merged load: exit %d, %q; want %d and the loads differ", code, stderr, exitBadInput)
+	}
+	code, stdout, stderr = runCLI(t, "report", "--out", "-", merged)
+	for _, want := range []string{"# poolload report: split", "| iterations | 800 | 800 |", "| rate achieved / offered | 400.0 / 400.0 /s |"} {
+		if code != exitOK || !strings.Contains(stdout, want) {
+			t.Errorf("report: exit %d, %s; want the whole load: %q\n%s", code, stderr, want, stdout)
+		}
+	}
+	code, stdout, stderr = runCLI(t, "report", "--format", "hdr", "--out", "-", merged)
+	m := regexp.MustCompile(`Total count\s*=\s*(\d+)`).FindStringSubmatch(stdout)
+	if code != exitOK || m == nil || m[1] != fmt.Sprint(iterations) {
+		t.Errorf("report --format hdr: exit %d, %s; want a spectrum of all %d iterations\n%s", code, stderr, iterations, stdout)
+	}
+}
+
+// comparedVariants checks that compare --json's output pairs exactly the
+// variants named, each with itself.
+func comparedVariants(t *testing.T, out string, variants ...string) {
+	t.Helper()
+	var rc analysis.RecordComparison
+	if err := json.Unmarshal([]byte(out), &rc); err != nil {
+		t.Fatalf("compare --json: %v\n%s", err, out)
+	}
+	var got []string
+	for _, p := range rc.Pairs {
+		if p.A.Variant != p.B.Variant || len(p.Rows) == 0 {
+			t.Errorf("compare paired %s with %s, %d rows", p.A.Variant, p.B.Variant, len(p.Rows))
+		}
+		got = append(got, p.A.Variant)
+	}
+	if !slices.Equal(got, variants) {
+		t.Errorf("compare paired the variants %v, want %v", got, variants)
+	}
+}
+
+// otherPlan copies the segment record dir with another plan hash in its
+// run.json, as a segment of another scenario would have.
+func otherPlan(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "other-plan")
+	if err := os.CopyFS(out, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(out, record.RunFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]any
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
+	info["plan_hash"] = "0123456789abcdef01234567"
+	if b, err = json.Marshal(info); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
