@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"database/sql"
 	"fmt"
 	"os"
@@ -165,4 +167,80 @@ load: {executor: constant-arrival-rate, rate: 20, duration: 500ms, pre_allocated
 	if want := "poolload: warning: target.mysql.server_vars.max_connections: asked 5, the managed server took 10"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
+}
+
+// After a Ctrl-C, a teardown that takes over a second says what poolload
+// waits for, so that a user does not take it for a hang and press again;
+// a quick one says nothing. poolload runs as a process of its own, so the
+// SIGINT is a real one and reaches no other test.
+func TestSlowTeardownAfterCtrlCSaysWhatItWaitsFor(t *testing.T) {
+	const said = "poolload: undoing the target's preparation"
+	for _, tc := range []struct {
+		name, teardown string
+		want           bool
+	}{
+		{"slow", "SELECT SLEEP(1.3)", true},
+		{"quick", "SELECT 1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, "teardown.yaml", fmt.Sprintf(`name: teardown
+target:
+  driver: mysql
+  mysql:
+    dsn: root@tcp(127.0.0.1:3306)/test
+    operations: [{sql: "SELECT 1"}]
+    teardown: [%q]
+load: {executor: constant-arrival-rate, rate: 20, duration: 30s, pre_allocated_vus: 2}
+`, tc.teardown))
+			code, stderr := interruptRun(t, file)
+			if code != exitFailed || strings.Contains(stderr, said) != tc.want {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q said: %v", code, stderr, said, tc.want)
+			}
+		})
+	}
+}
+
+// interruptRun runs file in a poolload process, sends it SIGINT once the
+// target is prepared (its first line is out) and returns its exit code and
+// stderr. Each step is bounded by 20 s.
+func interruptRun(t *testing.T, file string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "run", "-q", "--no-plots", "--out", t.TempDir(), file)
+	cmd.Env = append(os.Environ(), cliEnv+"=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	started := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for first := true; sc.Scan(); {
+			if first && strings.Contains(sc.Text(), " → ") {
+				close(started)
+				first = false
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the run did not start within 20 s; stderr %q", stderr.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("still running 20 s after Ctrl-C")
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
 }
