@@ -45,4 +45,38 @@ func TestFillGaugesAcrossARestart(t *testing.T) {
 	}
 }
 
+// A restart that no counter shows (the server counted past the old values
+// before the next good reading) is told by an Uptime that went down: that
+// interval's counters are unknown too, never a delta across the restart.
+func TestFillGaugesUptimeWentDown(t *testing.T) {
+	var prev Status
+	var prevOK bool
+	dst := make([]float64, numServerVars)
+	nan := math.NaN()
+	for _, step := range []struct {
+		questions, uptime float64
+		err               error
+		want              float64
+	}{
+		{1000, 100, nil, nan},           // no previous reading
+		{1600, 110, nil, 600},           // a delta
+		{0, 0, errors.New("down"), nan}, // the server is down
+		{2000, 5, nil, nan},             // restarted and counted past 1600: Uptime fell
+		{2100, 15, nil, 100},            // counts from the new values
+		{2100, 15, nil, 0},              // an Uptime that did not move is no restart
+		{2500, 3600, nil, 400},          // nor one that went up
+		{2600, 2, nil, nan},             // restarted again, Questions still up
+		{2700, 12, nil, 100},            // counts from there
+	} {
+		var cur Status
+		cur[srvQuestions], cur[srvConnections], cur[srvUptime] = step.questions, step.questions/10, step.uptime
+		FillGauges(dst, cur, step.err, &prev, &prevOK)
+		q := dst[srvQuestions]
+		if !same(q, step.want) || math.IsNaN(dst[srvConnections]) != math.IsNaN(step.want) {
+			t.Errorf("questions %v, uptime %v (err %v): delta %v, connections %v; want %v",
+				step.questions, step.uptime, step.err, q, dst[srvConnections], step.want)
+		}
+	}
+}
+
 func same(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }

@@ -30,9 +30,17 @@ const (
 	numServerVars
 )
 
-var serverVarNames = [numServerVars]string{
+// A Status holds Uptime after the gauges: read in the same query, it is no
+// gauge, but it shows a restart the counters miss when the server counted
+// past their old values before the next good reading.
+const (
+	srvUptime = numServerVars + iota
+	numStatusVars
+)
+
+var serverVarNames = [numStatusVars]string{
 	"Threads_connected", "Threads_running", "Threads_created", "Connections",
-	"Aborted_connects", "Aborted_clients", "Max_used_connections", "Questions",
+	"Aborted_connects", "Aborted_clients", "Max_used_connections", "Questions", "Uptime",
 }
 
 // serverGaugeNames are the server gauges, in order: the variables in
@@ -52,7 +60,7 @@ var serverCounter = [numServerVars]bool{
 // One query for all of them: the monitor makes one round trip per sample.
 const statusQuery = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_connected', " +
 	"'Threads_running', 'Threads_created', 'Connections', 'Aborted_connects', " +
-	"'Aborted_clients', 'Max_used_connections', 'Questions')"
+	"'Aborted_clients', 'Max_used_connections', 'Questions', 'Uptime')"
 
 // factsQuery reads what Describe reports. wait_timeout is the GLOBAL one:
 // the monitoring session sets its own, long one.
@@ -63,7 +71,7 @@ const factsQuery = "SELECT VERSION(), @@max_connections, @@GLOBAL.wait_timeout, 
 const QueryTimeout = 2 * time.Second
 
 // Status holds one reading of the server variables.
-type Status [numServerVars]float64
+type Status [numStatusVars]float64
 
 // Monitor watches a MySQL/MariaDB server from the server side, through one
 // connection of its own that no pool under test ever sees. It is what the
@@ -227,8 +235,8 @@ func ReadStatus(ctx context.Context, db *sql.DB) (Status, error) {
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("reading server status: %w", err)
 	}
-	if seen != int(numServerVars) {
-		return out, fmt.Errorf("reading server status: got %d of %d variables", seen, numServerVars)
+	if seen != int(numStatusVars) {
+		return out, fmt.Errorf("reading server status: got %d of %d variables", seen, numStatusVars)
 	}
 	return out, nil
 }
@@ -236,12 +244,12 @@ func ReadStatus(ctx context.Context, db *sql.DB) (Status, error) {
 // FillGauges turns a reading into gauges in dst: levels as read,
 // counters as the delta from *prev (NaN without a previous reading), all
 // NaN if err is set. A good reading becomes *prev; a failed one leaves it,
-// so the next delta spans the gap rather than being lost. A counter that
-// fell means the server restarted and its counters began again: what
-// happened across the restart is unknown, so every counter of that
-// interval is NaN (an empty cell), never a negative delta.
+// so the next delta spans the gap rather than being lost. An Uptime or a
+// counter that fell means the server restarted and its counters began
+// again: what happened across the restart is unknown, so every counter of
+// that interval is NaN (an empty cell), never a delta across it.
 func FillGauges(dst []float64, cur Status, err error, prev *Status, prevOK *bool) {
-	reset := false
+	reset := err == nil && *prevOK && cur[srvUptime] < prev[srvUptime]
 	for i := range numServerVars {
 		reset = reset || (err == nil && *prevOK && serverCounter[i] && cur[i] < prev[i])
 	}
