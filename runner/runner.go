@@ -109,7 +109,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // runWindow plays the variant's before step, opens a fresh driver, plays
 // the rest of the prelude, then the measured window.
 func (r *Runner) runWindow(ctx context.Context, p WindowPlan, info *record.WindowInfo) error {
-	if r.Timeline != nil && !waitFor(ctx, r.Timeline.PreludeStart(p.Index)) {
+	if !r.waitPrelude(ctx, p) {
 		return nil // stopped while waiting: the window stays skipped
 	}
 	r.sampleLink(ctx) // the prelude's counts start here

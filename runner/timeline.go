@@ -24,6 +24,7 @@ const DefaultPreludeSlot = 5 * time.Second
 type Timeline struct {
 	start   time.Time
 	prelude []time.Duration // per window: the prelude's slot
+	before  []time.Duration // per window: its before step's part of the slot
 	offset  []time.Duration // per window: t0 − start
 }
 
@@ -34,12 +35,16 @@ func NewTimeline(start time.Time, s *scenario.Scenario, slot time.Duration) *Tim
 		slot = DefaultPreludeSlot
 	}
 	plan := Plan(s)
-	tl := &Timeline{start: start, prelude: make([]time.Duration, len(plan)), offset: make([]time.Duration, len(plan))}
+	tl := &Timeline{start: start, prelude: make([]time.Duration, len(plan)), before: make([]time.Duration, len(plan)),
+		offset: make([]time.Duration, len(plan))}
 	l := &s.Load
 	window := ScheduleOf(l).Duration() + l.GracefulStop.D() + s.Output.Interval.D()
 	at := time.Duration(0)
 	for k, p := range plan {
 		tl.prelude[k] = preludeSlot(p.Variant, slot)
+		if b := p.Variant.Before; b != nil {
+			tl.before[k] = orDefault(b.Timeout, scenario.DefaultServiceTimeout)
+		}
 		at += tl.prelude[k]
 		tl.offset[k] = at
 		at += window
@@ -68,6 +73,23 @@ func (tl *Timeline) T0(k int) time.Time { return tl.start.Add(tl.offset[k]) }
 
 // PreludeStart is when window k's prelude may begin.
 func (tl *Timeline) PreludeStart(k int) time.Time { return tl.T0(k).Add(-tl.prelude[k]) }
+
+// waitPrelude waits until window p's prelude may begin: its slot's start
+// or, in a segment other than the first when the variant has a before
+// step (which the first alone plays), the end of the step's part of the
+// slot. Such a segment cannot see the step end, only when it must have:
+// opening its target earlier, a restart would cut its connections (a warm
+// variant's prewarm) or find the service down. False when ctx ends first.
+func (r *Runner) waitPrelude(ctx context.Context, p WindowPlan) bool {
+	if r.Timeline == nil {
+		return true
+	}
+	at := r.Timeline.PreludeStart(p.Index)
+	if !r.Segment.First() {
+		at = at.Add(r.Timeline.before[p.Index])
+	}
+	return waitFor(ctx, at)
+}
 
 // waitFor sleeps until t, or returns false when ctx ends first.
 func waitFor(ctx context.Context, t time.Time) bool {
