@@ -57,9 +57,16 @@ var scenarioChecks = map[string]func(t *testing.T, s *analysis.Summary){
 		}
 	},
 	"pool-starvation.yaml": func(t *testing.T, s *analysis.Summary) {
-		by := s.Variants[0].Totals.DroppedBy
+		tot := s.Variants[0].Totals
+		by := tot.DroppedBy
 		if by["pool"] == 0 || by["pool"] < by["target"] {
 			t.Errorf("drops by cause %v: want most charged to the pool", by)
+		}
+		// VUs grow from 20 to 40 while every busy one waits for the
+		// pool: those drops are the pool's, allocation only contributed
+		// (charged to vus, they split the starvation's evidence).
+		if tot.DroppedGrowing == 0 || by["vus"] != 0 {
+			t.Errorf("drops by cause %v, %d while VUs grew: want the pool's, with allocation counted beside them", by, tot.DroppedGrowing)
 		}
 		if fs := targetOnly(s.Findings); len(fs) == 0 || fs[0].ID != "pool-starvation" {
 			t.Errorf("findings %+v: want pool-starvation first among the target's", s.Findings)
