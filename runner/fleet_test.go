@@ -2,9 +2,13 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/record"
@@ -63,5 +67,85 @@ func TestFleet(t *testing.T) {
 	}
 	if fd := d.(*fleet).Describe(context.Background()); fd["instances"] != "3" {
 		t.Errorf("facts %v", fd)
+	}
+}
+
+// prewarmPool is an instance with a pool to prewarm. Each one's Prewarm
+// waits until every instance's has begun, so a fleet that warmed them one
+// after another would time out: a deploy restarts them together.
+type prewarmPool struct {
+	fakePool
+	all  *sync.WaitGroup
+	got  int
+	fail bool
+}
+
+func (p *prewarmPool) Prewarm(ctx context.Context, n int) (int, error) {
+	p.all.Done()
+	done := make(chan struct{})
+	go func() { p.all.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		return 0, errors.New("the other instances' prewarms did not begin meanwhile")
+	}
+	if p.fail {
+		p.got = n / 2
+		return p.got, errors.New("too many connections")
+	}
+	p.got = n
+	return n, nil
+}
+
+type prewarmOpener struct {
+	opened []*prewarmPool
+	all    sync.WaitGroup
+	failK  int // the instance (from 1) whose prewarm fails; 0: none
+}
+
+func (o *prewarmOpener) Open(context.Context) (driver.Driver, error) {
+	k := len(o.opened) + 1
+	p := &prewarmPool{fakePool: fakePool{k: k}, all: &o.all, fail: k == o.failK}
+	o.all.Add(1)
+	o.opened = append(o.opened, p)
+	return p, nil
+}
+
+// A fleet's prewarm warms every instance's pool with n, all at once, and
+// counts them all; one instance failing fails it, with the others' count.
+func TestFleetPrewarmsEveryInstance(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		failK int
+		want  int
+		err   string
+	}{
+		{"all warm", 0, 3 * 4, ""},
+		{"one fails", 2, 4 + 2 + 4, "too many connections"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &prewarmOpener{failK: tc.failK}
+			d, err := openFleet(context.Background(), o, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := d.(driver.Prewarmer).Prewarm(context.Background(), 4)
+			if n != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("prewarmed %d, %v; want %d, %q", n, err, tc.want, tc.err)
+			}
+			for _, p := range o.opened {
+				if want := map[bool]int{false: 4, true: 2}[p.k == tc.failK]; p.got != want {
+					t.Errorf("instance %d prewarmed %d, want %d", p.k, p.got, want)
+				}
+			}
+		})
+	}
+	// A fleet of drivers without a pool says so rather than warming none.
+	d, err := openFleet(context.Background(), &fakeOpener{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.(driver.Prewarmer).Prewarm(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "no pool to prewarm") {
+		t.Errorf("prewarming pools that have none: %v", err)
 	}
 }
