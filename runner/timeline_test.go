@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,20 +168,29 @@ func TestTimelineOverrunFailsTheWindow(t *testing.T) {
 	}
 }
 
-// A variant's before step runs in segment 1 only, once per window, and
-// the other segments open their target only once the step's time on the
-// timeline is over, so that a restart does not cut their prelude's
+// The service block and a variant's before step (its restart of the
+// service, its command) run in segment 1 only, the step once per window,
+// and the other segments open their target only once the step's time on
+// the timeline is over, so that a restart does not cut their prelude's
 // connections (nor a warm variant's prewarm).
 func TestBeforeRunsInSegmentOneOnly(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "before.log")
+	// The service is ready when this answers, which it always does.
+	ready, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ready.Close()
 	// The step takes a while, so that a segment not waiting for it
 	// would open its driver before it was done.
 	const took = 300 * time.Millisecond
-	before := &scenario.Before{Run: fmt.Sprintf("sleep %g; echo ran >> %s", took.Seconds(), file),
-		Timeout: units.Duration(time.Second)}
+	before := &scenario.Before{Restart: true, Run: fmt.Sprintf("sleep %g; echo ran >> %s", took.Seconds(), file),
+		Timeout: units.Duration(2 * time.Second)}
 	s := timelineScenario(scenario.Variant{Name: "restarted", Before: before})
 	s.Repeat = 2
+	s.Service = &scenario.ServiceConfig{Run: fmt.Sprintf("echo started >> %s; exec sleep 60", file),
+		Ready: "tcp://" + ready.Addr().String(), Timeout: units.Duration(5 * time.Second)}
 	tl := NewTimeline(time.Now().Add(200*time.Millisecond).Round(0), s, 300*time.Millisecond)
 	const n = 2
 	recs := make([]*record.Record, n)
@@ -204,14 +214,19 @@ func TestBeforeRunsInSegmentOneOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Count(string(b), "ran\n"); got != len(recs[0].Info.Windows) {
-		t.Errorf("the before step ran %d times for %d windows of %d segments:\n%s", got, len(recs[0].Info.Windows), n, b)
+	windows := len(recs[0].Info.Windows)
+	if got := strings.Count(string(b), "ran\n"); got != windows {
+		t.Errorf("the before step ran %d times for %d windows of %d segments:\n%s", got, windows, n, b)
+	}
+	if got := strings.Count(string(b), "started\n"); got != 1+windows {
+		t.Errorf("the service started %d times: want once, then once per window's restart (%d windows of %d segments):\n%s",
+			got, windows, n, b)
 	}
 	for k := range recs[0].Info.Windows {
 		w1, w2 := recs[0].Info.Windows[k], recs[1].Info.Windows[k]
-		if w1.Prelude.Before < units.Duration(took) || w2.Prelude.Before != 0 {
-			t.Errorf("window %d: the before step took %s in segment 1, %s in segment 2; want it in segment 1 only",
-				k+1, w1.Prelude.Before, w2.Prelude.Before)
+		if w1.Prelude.Before < units.Duration(took) || w2.Prelude.Before != 0 || !w1.Prelude.Restarted || w2.Prelude.Restarted {
+			t.Errorf("window %d: the before step took %s in segment 1 (restarted %v), %s in segment 2 (restarted %v); want it in segment 1 only",
+				k+1, w1.Prelude.Before, w1.Prelude.Restarted, w2.Prelude.Before, w2.Prelude.Restarted)
 		}
 		if w1.Status != record.StatusComplete || w2.Status != record.StatusComplete {
 			t.Errorf("window %d: %s and %s", k+1, w1.Status, w2.Status)
