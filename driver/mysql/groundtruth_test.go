@@ -53,7 +53,9 @@ func TestWaitMatchesAnIndependentClient(t *testing.T) {
 	// poolload counts as receiving: wait may be shorter by that, never
 	// longer by more than timer noise.
 	r := clocktest.Require(t, 20*time.Second, measure,
-		func(r reading) bool { return r.poolload <= r.plain+200*time.Microsecond && r.poolload >= r.plain-time.Millisecond },
+		func(r reading) bool {
+			return r.poolload <= r.plain+200*time.Microsecond && r.poolload >= r.plain-time.Millisecond
+		},
 		func(r reading) string {
 			return fmt.Sprintf("SLEEP(0.02): poolload's wait p50 %v, an independent client's round trip p50 %v", r.poolload, r.plain)
 		})
