@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -49,6 +51,19 @@ func TestServerKilledMidRun(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
+	}
+	// The finding says how much failed, from when (the kill, about 2 s
+	// in) to the end, and quotes the first message.
+	f := finding(readSummaryAt(t, rec.Dir), "failing-target")
+	if f == nil {
+		t.Fatal("no failing-target finding in summary.json")
+	}
+	m := regexp.MustCompile(`errors from ([0-9.]+) s to the end; first [a-z_]+: \S`).FindStringSubmatch(f.Evidence)
+	if m == nil || !strings.Contains(f.Statement, "iterations failed") {
+		t.Fatalf("failing-target finding %+v: want the share failed, from when to the end, and the first message", f)
+	}
+	if from, _ := strconv.ParseFloat(m[1], 64); from < 1 || from > 4 {
+		t.Errorf("errors from %s s: the server was killed about 2 s into the window", m[1])
 	}
 	noNegativeCounters(t, rec)
 }
