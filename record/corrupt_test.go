@@ -39,6 +39,10 @@ func TestDamagedRecords(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeSome(t)
+			whole, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
 			path := filepath.Join(dir, tc.file)
 			b, err := os.ReadFile(path)
 			if err != nil {
@@ -50,18 +54,37 @@ func TestDamagedRecords(t *testing.T) {
 			rec, err := Open(dir)
 			switch {
 			case tc.err != "":
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("Open: %v; want an error with %q", err, tc.err)
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), tc.file) {
+					t.Fatalf("Open: %v; want an error naming %s with %q", err, tc.file, tc.err)
 				}
 			case err != nil:
 				t.Fatalf("Open: %v", err)
-			case len(rec.Warnings) != 1 || !strings.Contains(rec.Warnings[0], tc.warning):
-				t.Errorf("warnings %q; want one saying %q", rec.Warnings, tc.warning)
-			case len(rec.Rows) == 0 || len(rec.Hists) == 0:
-				t.Errorf("%d rows, %d histogram tags: the whole intervals before the cut were lost", len(rec.Rows), len(rec.Hists))
+			case len(rec.Warnings) != 1 || !strings.Contains(rec.Warnings[0], tc.warning) || !strings.Contains(rec.Warnings[0], tc.file):
+				t.Errorf("warnings %q; want one naming %s saying %q", rec.Warnings, tc.file, tc.warning)
+			default:
+				// The cut line only: one time-series row, or one histogram.
+				rows, hists := len(whole.Rows), countHists(whole)
+				if tc.file == TimeseriesFile {
+					rows--
+				} else {
+					hists--
+				}
+				if len(rec.Rows) != rows || countHists(rec) != hists {
+					t.Errorf("%d rows and %d histograms read back, want %d and %d: more than the cut line was lost",
+						len(rec.Rows), countHists(rec), rows, hists)
+				}
 			}
 		})
 	}
+}
+
+// countHists is the number of interval histograms in r, over every tag.
+func countHists(r *Record) int {
+	n := 0
+	for _, hs := range r.Hists {
+		n += len(hs)
+	}
+	return n
 }
 
 // writeSome writes a complete record of three one-second intervals.
