@@ -16,9 +16,10 @@ type Target struct {
 	Driver string
 	// Blocks are the driver blocks written (target.<name>), by driver name.
 	Blocks map[string]driver.Config
-	// Instances is how many copies of this pool share the server in
-	// production (replicas × one pool each). Only the diagnostics use it:
-	// the server's headroom is for all of them, not for poolload's one.
+	// Instances is how many copies of this pool share the server (a
+	// fleet of replicas, one pool each): the runner opens that many
+	// independent pools and stripes the iterations over them, and the
+	// diagnostics judge the server's headroom for all of them.
 	Instances int
 	// Network, if set, puts an emulated link (latency, bandwidth, faults)
 	// between poolload's connections and the target.
