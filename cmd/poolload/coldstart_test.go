@@ -63,74 +63,111 @@ func coldStartRun(t *testing.T, name, flags string, vus int) *analysis.Summary {
 }
 
 // A service whose pool starts with one connection, each new one costing
-// 30 ms (a database across a network), loaded with 50 ms queries at 200/s
-// so that it needs about 10: the cold window's slow seconds
-// open connections, which the server's Connections counter shows, so the
-// finding blames the pool and the comparison knows conns_opened.
+// 100 ms (a database far across a network; more than a busy machine adds
+// to a warm second's p99), loaded with 50 ms queries at 200/s so that it
+// needs about 10: the cold window's slow seconds open connections, which
+// the server's Connections counter shows, so the finding blames the pool
+// and the comparison knows conns_opened.
 func TestColdStartSeenFromTheServer(t *testing.T) {
-	s := coldStartRun(t, "pool", "--connect-delay 30ms", 40)
-	f := finding(s, "cold-start-penalty")
-	if f == nil || !strings.Contains(f.Evidence, "counted by the server's new connections of the service's user") {
-		t.Fatalf("want a cold-start-penalty counted by the server, got %+v", s.Findings)
-	}
-	if finding(s, "cold-start-warm-up") != nil {
-		t.Errorf("the pool's cold start read as the process warming up: %+v", s.Findings)
-	}
-	if s.Comparison == nil {
-		t.Fatal("no comparison")
-	}
-	for _, r := range s.Comparison.Rows {
-		if r.Metric == "conns_opened" && (!r.Known || !(r.MedianA > 0) || r.MedianB != 0) {
-			t.Errorf("conns_opened: %+v; want known, some cold and none warm", r)
-		}
-	}
-	if s.Comparison.A.ConnsSource != "the server's new connections of the service's user" {
-		t.Errorf("conns_opened counted by %q", s.Comparison.A.ConnsSource)
-	}
+	calmRun(t, func() *analysis.Summary { return coldStartRun(t, "pool", "--connect-delay 100ms", 40) },
+		func(s *analysis.Summary) (bad []string) {
+			f := finding(s, "cold-start-penalty")
+			if f == nil || !strings.Contains(f.Evidence, "counted by the server's new connections of the service's user") {
+				bad = append(bad, fmt.Sprintf("want a cold-start-penalty counted by the server, got %+v", s.Findings))
+			}
+			if finding(s, "cold-start-warm-up") != nil {
+				bad = append(bad, fmt.Sprintf("the pool's cold start read as the process warming up: %+v", s.Findings))
+			}
+			if s.Comparison == nil {
+				return append(bad, "no comparison")
+			}
+			for _, r := range s.Comparison.Rows {
+				if r.Metric == "conns_opened" && (!r.Known || !(r.MedianA > 0) || r.MedianB != 0) {
+					bad = append(bad, fmt.Sprintf("conns_opened: %+v; want known, some cold and none warm", r))
+				}
+			}
+			if s.Comparison.A.ConnsSource != "the server's new connections of the service's user" {
+				bad = append(bad, fmt.Sprintf("conns_opened counted by %q", s.Comparison.A.ConnsSource))
+			}
+			return bad
+		})
 }
 
 // A service whose pool is full before it serves, but whose requests are
 // slow for its first second and a half (a JIT, cold caches): the cold
 // window is slow with no connection opened, which is not the pool.
 func TestColdStartOfTheProcessIsNotThePool(t *testing.T) {
-	s := coldStartRun(t, "warmup", "--prewarm --warm-up 1500ms", 40)
-	if f := finding(s, "cold-start-penalty"); f != nil {
-		t.Errorf("the process's warm-up blamed on the pool: %+v", f)
-	}
-	f := finding(s, "cold-start-warm-up")
-	if f == nil || !strings.Contains(f.Evidence, "with no connection opened") {
-		t.Fatalf("want a cold-start-warm-up finding, got %+v", s.Findings)
-	}
+	calmRun(t, func() *analysis.Summary { return coldStartRun(t, "warmup", "--prewarm --warm-up 1500ms", 40) },
+		func(s *analysis.Summary) (bad []string) {
+			if f := finding(s, "cold-start-penalty"); f != nil {
+				bad = append(bad, fmt.Sprintf("the process's warm-up blamed on the pool: %+v", f))
+			}
+			if f := finding(s, "cold-start-warm-up"); f == nil || !strings.Contains(f.Evidence, "with no connection opened") {
+				bad = append(bad, fmt.Sprintf("want a cold-start-warm-up finding, got %+v", s.Findings))
+			}
+			return bad
+		})
 }
 
 // The same cold pool with VUs for the warm load only: while the pool
 // opens its connections the cold window runs out of VUs and drops
 // iterations. They are part of what the cold start cost, so the penalty
-// counts them and the finding says so. The premise is a warm window that
-// loses nothing; a busy machine can stall it into drops, so such a run is
-// taken again once.
+// counts them and the finding says so.
 func TestColdStartPenaltyCountsDrops(t *testing.T) {
-	var s *analysis.Summary
+	calmRun(t, func() *analysis.Summary { return coldStartRun(t, "drops", "--connect-delay 100ms", 12) },
+		func(s *analysis.Summary) (bad []string) {
+			cold := variant(t, s, "cold").Totals
+			if cold.Dropped == 0 {
+				return []string{fmt.Sprintf("the cold window dropped nothing (%+v): 12 VUs should not cover 100 ms connections opened under 50 ms requests at 200/s", cold)}
+			}
+			if s.Comparison == nil || s.Comparison.Steady == nil || !(s.Comparison.Steady.Dropped > 0) {
+				bad = append(bad, fmt.Sprintf("cold dropped %d: want them in the cold-start penalty, got %+v", cold.Dropped, s.Comparison))
+			}
+			if f := finding(s, "cold-start-penalty"); f == nil || !strings.Contains(f.Evidence, "dropped iterations vs warm") {
+				bad = append(bad, fmt.Sprintf("want a cold-start-penalty finding counting the drops, got %+v", s.Findings))
+			}
+			return bad
+		})
+}
+
+// calmRun runs a cold-start test's load and checks it. These tests judge
+// what poolload says about the target; when the host took the CPU during
+// the run (poolload then reports the host, rightly: host-saturated,
+// host-steal) or the warm window lost iterations to a stall, a check that
+// fails has learned nothing about the target: the load runs once more,
+// and if that one is distorted and fails too, the test says why it
+// skips. A check that fails on an undistorted run fails the test.
+func calmRun(t *testing.T, run func() *analysis.Summary, check func(*analysis.Summary) []string) {
+	t.Helper()
 	for try := 1; ; try++ {
-		s = coldStartRun(t, fmt.Sprintf("drops%d", try), "--connect-delay 30ms", 12)
-		warm := variant(t, s, "warm").Totals
-		if warm.Dropped+warm.Errors == 0 {
-			break
+		s := run()
+		bad := check(s)
+		if len(bad) == 0 {
+			return
 		}
-		if try == 2 {
-			t.Skipf("the machine is too busy for this test: the warm window lost iterations twice (%+v)", warm)
+		why := distortion(t, s)
+		switch {
+		case why == "":
+			for _, b := range bad {
+				t.Error(b)
+			}
+			return
+		case try == 2:
+			t.Skipf("the machine distorted this test's runs twice (%s); the checks it failed: %s", why, strings.Join(bad, "; "))
+		}
+		t.Logf("taking the run again: %s, and %s", why, strings.Join(bad, "; "))
+	}
+}
+
+// distortion says what the machine did to a run, or "".
+func distortion(t *testing.T, s *analysis.Summary) string {
+	for _, id := range []string{"host-saturated", "host-steal"} {
+		if f := finding(s, id); f != nil {
+			return f.Statement
 		}
 	}
-	cold := variant(t, s, "cold").Totals
-	if cold.Dropped == 0 {
-		t.Fatalf("the cold window dropped nothing (%+v): 12 VUs should not cover 30 ms connections opened under 50 ms requests at 200/s", cold)
+	if warm := variant(t, s, "warm").Totals; warm.Dropped+warm.Errors > 0 {
+		return fmt.Sprintf("the warm window lost %d iterations", warm.Dropped+warm.Errors)
 	}
-	st := s.Comparison.Steady
-	if st == nil || !(st.Dropped > 0) {
-		t.Errorf("cold dropped %d: want them in the cold-start penalty, got %+v", cold.Dropped, st)
-	}
-	f := finding(s, "cold-start-penalty")
-	if f == nil || !strings.Contains(f.Evidence, "dropped iterations vs warm") {
-		t.Errorf("want a cold-start-penalty finding counting the drops, got %+v", s.Findings)
-	}
+	return ""
 }
