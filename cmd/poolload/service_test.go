@@ -93,12 +93,15 @@ output: {interval: 500ms}
 	out := t.TempDir()
 	code, stdout, stderr := runCLI(t, "run", "-q", "--no-plots", "--out", out, file)
 	if code != exitFailed || !strings.Contains(stderr, "the target stopped answering") {
-		t.Errorf("exit %d, want %d saying the target stopped answering\n%s\n%s", code, exitFailed, stdout, stderr)
+		t.Fatalf("exit %d, want %d saying the target stopped answering\n%s\n%s", code, exitFailed, stdout, stderr)
 	}
 	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
 	rec, err := record.Open(dirs[0])
 	if err != nil {
 		t.Fatalf("the record does not read back: %v", err)
+	}
+	if len(rec.Info.Windows) == 0 {
+		t.Fatalf("the record has no window: %+v", rec.Info)
 	}
 	tot := rec.Info.Windows[0].Totals
 	if tot.ErrorsBy["connect_refused"] == 0 || tot.Iterations-tot.Errors == 0 || rec.Info.Status != record.StatusFailed {
