@@ -17,7 +17,7 @@ func testScenario(rate float64, d time.Duration) *scenario.Scenario {
 		Name:   "t",
 		Target: scenario.NewTarget(noop.Name, &noop.Config{Delay: units.Duration(time.Millisecond)}),
 		Load: scenario.LoadConfig{Executor: scenario.ConstantArrivalRate, Rate: rate, Duration: units.Duration(d),
-			TimeUnit: units.Duration(time.Second), PreAllocatedVUs: 5, MaxVUs: 5,
+			TimeUnit: units.Duration(time.Second), PreAllocatedVUs: 20, MaxVUs: 20,
 			GracefulStop: units.Duration(time.Second)},
 		Variants: []scenario.Variant{{Name: "cold"}, {Name: "warm", Warmup: &scenario.Warmup{Rate: 50, Duration: units.Duration(100 * time.Millisecond)}}},
 		Repeat:   2,
@@ -64,7 +64,7 @@ func TestRunnerAlternatesVariants(t *testing.T) {
 	for _, w := range rec.Info.Windows {
 		order = append(order, w.Variant)
 		// Every planned iteration ran or was dropped; a loaded machine
-		// (other packages' tests, -race) may stall the 5 VUs into a drop.
+		// (other tests, -race) may stall the 20 VUs into a drop (for 200 ms).
 		if tot := w.Totals; w.Status != record.StatusComplete || w.Planned != 50 ||
 			tot.Iterations+tot.Dropped != 50 || tot.Dropped > 2 {
 			t.Errorf("%s.%d: %s, %d of %d iterations, %d dropped", w.Variant, w.Rep, w.Status, tot.Iterations, w.Planned, tot.Dropped)
