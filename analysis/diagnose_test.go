@@ -354,6 +354,11 @@ func TestDiagnoseThroughHTTP(t *testing.T) {
 		{name: "postgres over", target: map[string]string{"db.max_connections": "100", "db.superuser_reserved_connections": "3"},
 			row: svc(98), sev: SevCritical, want: "at or below 77"},
 		{name: "own fact wins", target: map[string]string{"db.max_connections": "151", "max_connections": "1000"}, row: svc(150)},
+		// Other clients already hold 120 of 151: a pool of 40 no longer fits.
+		{name: "mysql shared server", target: map[string]string{"db.max_connections": "151", "db.baseline_threads_connected": "120"},
+			row: svc(40), sev: SevCritical, want: "with 120 already connected at start"},
+		{name: "postgres shared server", target: map[string]string{"db.max_connections": "100", "db.superuser_reserved_connections": "3",
+			"db.baseline_backends": "60"}, row: svc(30), sev: SevWarning, want: "at or below 28"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testrecord.InMemory{Target: tc.target, Offered: 100, Rows: testrecord.Rows("v", 0, 5, tc.row)}

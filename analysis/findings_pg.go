@@ -178,7 +178,7 @@ func (d *diag) serverSlots(maxConn float64) (avail, reserved, base float64) {
 	if b, ok := d.num(record.FactBaselineBackends); ok {
 		base = b + float64(d.instances)
 	} else {
-		base, _ = d.num("baseline_threads_connected")
+		base, _ = d.num(record.FactBaselineThreadsConnected)
 	}
 	return maxConn - reserved - base, reserved, base
 }

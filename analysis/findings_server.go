@@ -271,7 +271,7 @@ func (d *diag) poolSize(w *window) float64 {
 	if peak > 0 {
 		return peak
 	}
-	base, _ := d.num("baseline_threads_connected")
+	base, _ := d.num(record.FactBaselineThreadsConnected)
 	for _, r := range w.rows {
 		peak = math.Max(peak, val(r, record.ThreadsConnected)-base)
 	}

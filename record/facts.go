@@ -16,4 +16,8 @@ const (
 	// backends (all users, the monitor left out) seen before a pool
 	// connected: the connections other clients hold.
 	FactBaselineBackends = "baseline_backends"
+	// FactBaselineThreadsConnected is MySQL's Threads_connected (the
+	// monitor's connection among them) before a pool connected: the
+	// connections other clients hold.
+	FactBaselineThreadsConnected = "baseline_threads_connected"
 )

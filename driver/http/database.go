@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,6 +90,11 @@ type dbWatch struct {
 	lastID    int64
 	lastStart time.Time
 	ok        bool
+	// others is how many connections other clients than the service's
+	// user held when the block opened (see readBaseline); haveOthers says
+	// it was read.
+	others     float64
+	haveOthers bool
 }
 
 func openDBWatch(ctx context.Context, cfg *Database) (*dbWatch, error) {
@@ -99,7 +105,37 @@ func openDBWatch(ctx context.Context, cfg *Database) (*dbWatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the database block's monitor: %w", err)
 	}
-	return &dbWatch{cfg: cfg, my: mon, n: len(mon.GaugeNames())}, nil
+	w := &dbWatch{cfg: cfg, my: mon, n: len(mon.GaugeNames())}
+	w.readBaseline(ctx)
+	return w, nil
+}
+
+// readBaseline reads, as the block opens, the connections that clients
+// other than the service's user hold on the server, so that the headroom
+// finding judges the service's pool against what is left of
+// max_connections, as it does for the MySQL and PostgreSQL targets. On
+// MySQL it is Threads_connected less the user's connections (the monitor's
+// own among them, as the MySQL target's baseline has it); on PostgreSQL,
+// the client backends less the user's (the monitor's left out, as the
+// PostgreSQL target's baseline has it). Without a user nothing tells the
+// service's connections from the others', and no baseline is given.
+func (w *dbWatch) readBaseline(ctx context.Context) {
+	if w.cfg.User == "" {
+		return
+	}
+	if w.pg != nil {
+		if st, err := w.pg.Read(ctx); err == nil {
+			w.others, w.haveOthers = st[pgserver.Backends]-st[pgserver.LoadBackends], true
+		}
+		return
+	}
+	st, err := w.my.Read(ctx)
+	if err != nil {
+		return
+	}
+	if n, _, _, err := w.my.UserConns(ctx, w.cfg.User, 0); err == nil {
+		w.others, w.haveOthers = st[mysqlserver.ThreadsConnected]-float64(n), true
+	}
 }
 
 // sample fills dst (the block's gauges, in order).
@@ -158,6 +194,13 @@ func (w *dbWatch) describe(ctx context.Context, out map[string]string) {
 	if w.cfg.User != "" {
 		out["db.user"] = w.cfg.User
 	}
+	if w.haveOthers {
+		name := record.FactBaselineThreadsConnected
+		if w.pg != nil {
+			name = record.FactBaselineBackends
+		}
+		out["db."+name] = strconv.FormatFloat(w.others, 'f', -1, 64)
+	}
 }
 
 func (w *dbWatch) close() error {
@@ -186,5 +229,7 @@ func openPgWatch(ctx context.Context, cfg *Database) (*dbWatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the database block's monitor: %w", err)
 	}
-	return &dbWatch{cfg: cfg, pg: mon, n: len(pgserver.GaugeNames())}, nil
+	w := &dbWatch{cfg: cfg, pg: mon, n: len(pgserver.GaugeNames())}
+	w.readBaseline(ctx)
+	return w, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	nethttp "net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,6 +81,9 @@ func TestDatabaseGaugesPostgres(t *testing.T) {
 		if desc[k] == "" {
 			t.Errorf("Describe lacks %s: %v", k, desc)
 		}
+	}
+	if n, err := strconv.ParseFloat(desc["db.baseline_backends"], 64); err != nil || n < 0 {
+		t.Errorf("db.baseline_backends = %q, want the backends other users held at open", desc["db.baseline_backends"])
 	}
 	if strings.Contains(desc["db.dsn"], cc.Password) {
 		t.Errorf("db.dsn %q holds the password", desc["db.dsn"])

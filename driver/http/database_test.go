@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	nethttp "net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -78,6 +79,11 @@ func TestDatabaseGauges(t *testing.T) {
 		if desc[k] == "" {
 			t.Errorf("Describe lacks %s: %v", k, desc)
 		}
+	}
+	// The other clients' connections at open, for the headroom finding:
+	// the monitor's own at least.
+	if n, err := strconv.Atoi(desc["db.baseline_threads_connected"]); err != nil || n < 1 {
+		t.Errorf("db.baseline_threads_connected = %q, want the connections other clients held at open (≥ 1)", desc["db.baseline_threads_connected"])
 	}
 }
 

@@ -106,7 +106,7 @@ func (d *Driver) Describe(context.Context) map[string]string {
 	out["acquire_timeout"] = c.AcquireTimeout.String()
 	out["query_timeout"] = c.QueryTimeout.String()
 	out["connect_timeout"] = c.ConnectTimeout.String()
-	out["baseline_threads_connected"] = strconv.FormatInt(d.baseline, 10)
+	out[record.FactBaselineThreadsConnected] = strconv.FormatInt(d.baseline, 10)
 	for k, v := range c.Params {
 		out["param."+k] = v
 	}

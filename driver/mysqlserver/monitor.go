@@ -183,6 +183,14 @@ func (m *Monitor) Sample(ctx context.Context, dst []float64) {
 	FillGauges(dst, cur, err, &m.prev, &m.prevOK)
 }
 
+// Read takes one reading of the server's status (levels and cumulative
+// counters as the server has them).
+func (m *Monitor) Read(ctx context.Context) (Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	return ReadStatus(ctx, m.db)
+}
+
 // UserConns reads user's connections on the server (not the monitor's
 // own): how many there are, how many have an id above since (opened since
 // the reading that returned since as its last id: the server numbers
