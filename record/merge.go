@@ -91,7 +91,7 @@ func openSegments(dirs []string) ([]*Record, error) {
 	}
 	var segs []*Record
 	for _, d := range dirs {
-		r, err := Open(d)
+		r, err := openLines(d)
 		if err != nil {
 			return nil, err
 		}
@@ -139,6 +139,7 @@ func mergeWindow(w *Writer, segs []*Record, k int) (WindowInfo, time.Duration, e
 		return wi, 0, errors.New("the records have no interval length")
 	}
 	byIdx := map[int]*collector.Interval{}
+	hists := map[int][]segmentHist{}
 	first := wi.Start
 	began, lastBegan := wi.Start.Add(time.Duration(wi.Late)), wi.Start.Add(time.Duration(wi.Late))
 	var end time.Time
@@ -163,7 +164,7 @@ func mergeWindow(w *Writer, segs []*Record, k int) (WindowInfo, time.Duration, e
 		if e := sw.Start.Add(time.Duration(sw.Length)); e.After(end) {
 			end = e
 		}
-		addSegment(byIdx, s, &sw, every, n == 0, w.Info.Gauges)
+		addSegment(byIdx, hists, s, &sw, every, n == 0, w.Info.Gauges)
 	}
 	wi.Start = first
 	if !end.IsZero() {
@@ -179,10 +180,15 @@ func mergeWindow(w *Writer, segs []*Record, k int) (WindowInfo, time.Duration, e
 	var total collector.Counts
 	for _, i := range idx {
 		iv := byIdx[i]
+		if err := addHists(iv, hists[i]); err != nil {
+			return wi, 0, err
+		}
 		total.Add(&iv.Counts)
 		if err := w.WriteInterval(wi.Variant, wi.Rep, first, iv); err != nil {
 			return wi, 0, err
 		}
+		delete(byIdx, i) // its histograms are written: let them go
+		delete(hists, i)
 	}
 	wi.Totals = TotalsOf(&total)
 	wi.Late = units.Duration(began.Sub(first))
@@ -210,9 +216,34 @@ func mergeWindowInfo(wi, o *WindowInfo) {
 	}
 }
 
+// segmentHist is one segment's histogram of one metric for an interval,
+// still encoded.
+type segmentHist struct {
+	m    collector.Metric
+	line *hlogLine
+}
+
+// addHists decodes an interval's segment histograms one at a time and adds
+// each into the interval's, so that merging holds one interval's
+// histograms decoded, not every segment's whole record.
+func addHists(iv *collector.Interval, hs []segmentHist) error {
+	for _, sh := range hs {
+		h, err := sh.line.decode()
+		if err != nil {
+			return fmt.Errorf("%s: %w", sh.line.at, err)
+		}
+		if iv.Hists[sh.m] == nil {
+			iv.Hists[sh.m] = collector.NewHistogram()
+		}
+		iv.Hists[sh.m].Merge(h)
+	}
+	return nil
+}
+
 // addSegment adds one segment's intervals of a window into byIdx, keyed by
-// their place on the interval grid from the segment's own t0.
-func addSegment(byIdx map[int]*collector.Interval, s *Record, sw *WindowInfo, every time.Duration, first bool, out []string) {
+// their place on the interval grid from the segment's own t0, and their
+// histograms, undecoded, into hists under the same key.
+func addSegment(byIdx map[int]*collector.Interval, hists map[int][]segmentHist, s *Record, sw *WindowInfo, every time.Duration, first bool, out []string) {
 	rows := s.Series(sw.Variant, sw.Rep)
 	// Where this segment's own readings go among the merged columns.
 	own := map[string]int{}
@@ -247,16 +278,15 @@ func addSegment(byIdx map[int]*collector.Interval, s *Record, sw *WindowInfo, ev
 	}
 	t0 := sw.Start.UnixMilli()
 	for m := range collector.NumMetrics {
-		for _, h := range s.Hists[Tag(sw.Variant, sw.Rep, m)] {
-			iv := byIdx[gridOf(time.Duration(h.StartTimeMs()-t0)*time.Millisecond)]
-			if iv == nil {
+		tag := Tag(sw.Variant, sw.Rep, m)
+		for _, l := range s.lines[tag] {
+			i := gridOf(time.Duration(l.startMs-t0) * time.Millisecond)
+			if byIdx[i] == nil {
 				continue // an interval whose row was cut short
 			}
-			if iv.Hists[m] == nil {
-				iv.Hists[m] = collector.NewHistogram()
-			}
-			iv.Hists[m].Merge(h)
+			hists[i] = append(hists[i], segmentHist{m, l})
 		}
+		delete(s.lines, tag) // this window's lines are taken
 	}
 }
 

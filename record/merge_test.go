@@ -194,3 +194,24 @@ func TestMergeGauges(t *testing.T) {
 		t.Errorf("merged latency histogram holds %d values, want 60", n)
 	}
 }
+
+// A segment's histogram that does not decode fails the merge naming the
+// file and line; merge decodes each only when it adds the interval.
+func TestMergeNamesAHistogramThatDoesNotDecode(t *testing.T) {
+	var dirs []string
+	for k := 1; k <= 2; k++ {
+		dirs = append(dirs, writeSegment(t, segSpec{index: k, count: 2, plan: "p"}))
+	}
+	path := filepath.Join(dirs[1], HlogFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), ",HISTF", ",HISTX", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Merge(filepath.Join(t.TempDir(), "merged"), dirs)
+	if err == nil || !strings.Contains(err.Error(), path+":") || !strings.Contains(err.Error(), "does not decode") {
+		t.Fatalf("Merge: %v; want an error naming %s and its line", err, path)
+	}
+}

@@ -30,6 +30,9 @@ type Record struct {
 	Rows []Row
 	// Warnings say what was left out of a record that was cut short.
 	Warnings []string
+	// lines are the histogram log's intervals by tag, undecoded, when the
+	// record was opened for merging (openLines).
+	lines map[string][]*hlogLine
 }
 
 // Row is one line of timeseries.csv: the window it belongs to and every
@@ -42,6 +45,24 @@ type Row struct {
 
 // Open reads the run record in dir.
 func Open(dir string) (*Record, error) {
+	return open(dir, (*Record).readHlog)
+}
+
+// openLines reads the run record in dir, keeping its histogram log's
+// intervals undecoded in r.lines (r.Hists stays empty): merge decodes them
+// an interval at a time, since all of N segments' decoded at once would
+// take gigabytes.
+func openLines(dir string) (*Record, error) {
+	return open(dir, func(r *Record, path string) error {
+		r.lines = map[string][]*hlogLine{}
+		return r.eachInterval(path, func(l *hlogLine) error {
+			r.lines[l.tag] = append(r.lines[l.tag], l)
+			return nil
+		})
+	})
+}
+
+func open(dir string, readHlog func(r *Record, path string) error) (*Record, error) {
 	r := &Record{Dir: dir, Hists: map[string][]*hdr.Histogram{}}
 	b, err := os.ReadFile(filepath.Join(dir, RunFile))
 	if err != nil {
@@ -56,7 +77,7 @@ func Open(dir string) (*Record, error) {
 	if r.Plan, err = DecodePlan(r.Info.Scenario); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, RunFile), err)
 	}
-	if err := r.readHlog(filepath.Join(dir, HlogFile)); err != nil {
+	if err := readHlog(r, filepath.Join(dir, HlogFile)); err != nil {
 		return nil, err
 	}
 	if err := r.readCSV(filepath.Join(dir, TimeseriesFile)); err != nil {
@@ -65,11 +86,24 @@ func Open(dir string) (*Record, error) {
 	return r, nil
 }
 
-// readHlog reads the histogram log strictly: every line is a comment, the
-// legend or a well-formed interval, or the record is refused naming the
-// line. Only a last line cut short (a run killed while writing it) is left
-// out, with a warning: the intervals before it are whole.
+// readHlog reads the histogram log into r.Hists, every interval decoded.
 func (r *Record) readHlog(path string) error {
+	return r.eachInterval(path, func(l *hlogLine) error {
+		h, err := l.decode()
+		if err != nil {
+			return err
+		}
+		r.Hists[h.Tag()] = append(r.Hists[h.Tag()], h)
+		return nil
+	})
+}
+
+// eachInterval reads the histogram log strictly and hands each interval
+// line to each: every line is a comment, the legend or a well-formed
+// interval, or the record is refused naming the line. Only a last line cut
+// short (a run killed while writing it) is left out, with a warning: the
+// intervals before it are whole.
+func (r *Record) eachInterval(path string, each func(*hlogLine) error) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("reading the histogram log: %w", err)
@@ -89,7 +123,11 @@ func (r *Record) readHlog(path string) error {
 			baseMs = f * 1000
 		case strings.HasPrefix(line, "#"):
 		default:
-			h, err := parseInterval(line, baseMs)
+			l, err := parseInterval(line, baseMs)
+			if err == nil {
+				l.at = fmt.Sprintf("%s:%d", path, i+1)
+				err = each(l)
+			}
 			if err != nil && last && cut {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s:%d: the last line is cut short (the run stopped while writing it) and is left out", path, i+1))
 				continue
@@ -97,15 +135,24 @@ func (r *Record) readHlog(path string) error {
 			if err != nil {
 				return fmt.Errorf("%s:%d: %w", path, i+1, err)
 			}
-			r.Hists[h.Tag()] = append(r.Hists[h.Tag()], h)
 		}
 	}
 	return nil
 }
 
+// hlogLine is one interval line of the histogram log, its histogram not
+// yet decoded: a decoded histogram is allocated at full size, so a reader
+// that needs only some at a time (merge) keeps the lines.
+type hlogLine struct {
+	at             string // path:line
+	tag            string
+	startMs, endMs int64
+	enc            string
+}
+
 // parseInterval reads one interval line of the log:
 // Tag=<tag>,<start s>,<length s>,<max>,<compressed histogram>.
-func parseInterval(line string, baseMs float64) (*hdr.Histogram, error) {
+func parseInterval(line string, baseMs float64) (*hlogLine, error) {
 	f := strings.Split(line, ",")
 	tag, ok := strings.CutPrefix(f[0], "Tag=")
 	if len(f) != 5 || !ok || tag == "" {
@@ -116,13 +163,18 @@ func parseInterval(line string, baseMs float64) (*hdr.Histogram, error) {
 	if _, err3 := strconv.ParseFloat(f[3], 64); errors.Join(err1, err2, err3) != nil {
 		return nil, fmt.Errorf("interval %s: its start, length or max is not a number", tag)
 	}
-	h, err := hdr.Decode([]byte(f[4]))
+	return &hlogLine{tag: tag, startMs: int64(baseMs + start*1000), endMs: int64(baseMs + (start+length)*1000), enc: f[4]}, nil
+}
+
+// decode decodes the line's histogram.
+func (l *hlogLine) decode() (*hdr.Histogram, error) {
+	h, err := hdr.Decode([]byte(l.enc))
 	if err != nil {
-		return nil, fmt.Errorf("interval %s: the histogram does not decode: %w", tag, err)
+		return nil, fmt.Errorf("interval %s: the histogram does not decode: %w", l.tag, err)
 	}
-	h.SetTag(tag)
-	h.SetStartTimeMs(int64(baseMs + start*1000))
-	h.SetEndTimeMs(int64(baseMs + (start+length)*1000))
+	h.SetTag(l.tag)
+	h.SetStartTimeMs(l.startMs)
+	h.SetEndTimeMs(l.endMs)
 	return h, nil
 }
 

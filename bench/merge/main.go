@@ -101,8 +101,8 @@ func bench(n int, length time.Duration, rate, reps int, profile string) error {
 			return err
 		}
 		w := rec.Info.Windows[0]
-		fmt.Printf("  merge %d: %v, CPU %v, peak memory %.1f GB (%d intervals, %d iterations started of %d planned)\n", r+1,
-			d.Round(time.Millisecond), cpu.Round(time.Millisecond), float64(rss)/1e9, len(rec.Series(w.Variant, w.Rep)),
+		fmt.Printf("  merge %d: %v, CPU %v, peak memory %.0f MB (%d intervals, %d iterations started of %d planned)\n", r+1,
+			d.Round(time.Millisecond), cpu.Round(time.Millisecond), float64(rss)/1e6, len(rec.Series(w.Variant, w.Rep)),
 			w.Totals.Started(), w.Planned)
 		took, cpus, peak = append(took, d), append(cpus, cpu), max(peak, rss)
 	}
@@ -110,8 +110,8 @@ func bench(n int, length time.Duration, rate, reps int, profile string) error {
 	slices.Sort(cpus)
 	// The CPU time is the steadier figure on a shared machine: the wall
 	// time adds whatever else ran.
-	fmt.Printf("\nmerge time, median of %d: %v (CPU %v); peak memory %.1f GB\n", reps,
-		took[len(took)/2].Round(time.Millisecond), cpus[len(cpus)/2].Round(time.Millisecond), float64(peak)/1e9)
+	fmt.Printf("\nmerge time, median of %d: %v (CPU %v); peak memory %.0f MB\n", reps,
+		took[len(took)/2].Round(time.Millisecond), cpus[len(cpus)/2].Round(time.Millisecond), float64(peak)/1e6)
 	return nil
 }
 

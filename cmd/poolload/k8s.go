@@ -159,10 +159,10 @@ func newK8sPlan(c *cli.Context, file string) (*k8sPlan, error) {
 	end := tl.T0(last).Add(runner.ScheduleOf(l).Duration() + l.GracefulStop.D() + s.Output.Interval.D())
 	warnShell(c, s)
 	hists := recordHists(s)
-	seg, merge := podMemory(c.String("memory"), hists), podMemory(c.String("merge-memory"), int64(n+1)*hists)
+	seg, merge := podMemory(c.String("memory"), hists), mergeMemory(c.String("merge-memory"), n, hists)
 	if !c.IsSet("merge-memory") && merge.request > 4<<30 {
-		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: the merge pod asks for %s of memory (at most %s): merge reads every "+
-			"segment's record whole, each interval's histogram of each metric decoded; --merge-memory sets it\n",
+		fmt.Fprintf(c.App.ErrWriter, "poolload: warning: the merge pod asks for %s of memory (at most %s): it reads the "+
+			"merged record back whole, each interval's histogram of each metric decoded; --merge-memory sets it\n",
 			mebibytes(merge.request), mebibytes(merge.limit))
 	}
 	return &k8sPlan{s: s, text: text, key: s.Name + ".yaml", n: n, name: name,

@@ -8,17 +8,19 @@ import (
 	"github.com/poolload/poolload/scenario"
 )
 
-// A pod reads records back whole: run for its summary (its own record),
-// merge every segment's and then the merged one. record.Open decodes
-// every interval's histogram of every metric, and a decoded histogram is
+// A pod reads a record back whole for its summary and plots (a segment
+// its own, the merge pod the merged one). record.Open decodes every
+// interval's histogram of every metric, and a decoded histogram is
 // allocated at full size whatever it holds (about 270 KB at poolload's
 // range and precision), though only the pages of the buckets its values
-// reached become resident: bench/merge peaked at 3.8 GB merging 16
-// segments of 300 one-second intervals with 7 to 9 metrics each, about
-// 90 KB a histogram. The pods request that, and are limited to the
-// allocation, which they cannot exceed.
+// reached become resident: about 90 KB a histogram, as bench/merge
+// measured reading 16 segments of 300 one-second intervals whole. The pods
+// request that, and are limited to the allocation, which they cannot
+// exceed. Merging itself keeps the segments' histograms encoded (about
+// 1 KB each, histEncoded) and decodes one interval's at a time.
 const (
 	histResident = 100 << 10
+	histEncoded  = 1 << 10
 	podBase      = 256 << 20 // the process, its VUs, plots
 )
 
@@ -35,11 +37,20 @@ func (m k8sMemory) quantities() (request, limit string) {
 	return mebibytes(m.request), mebibytes(m.limit)
 }
 
-// podMemory is the memory of a pod that reads back records holding hists
-// histograms in all, or given if set.
+// podMemory is the memory of a pod that reads back a record holding hists
+// histograms, or given if set.
 func podMemory(given string, hists int64) k8sMemory {
 	return k8sMemory{given: given, request: hists*histResident + podBase,
 		limit: hists*int64(collector.NewHistogram().ByteSize()) + podBase}
+}
+
+// mergeMemory is the merge pod's: n segments' histograms kept encoded and
+// one interval's decoded while merging, then the merged record read back.
+func mergeMemory(given string, n int, hists int64) k8sMemory {
+	m := podMemory(given, hists+2*int64(collector.NumMetrics))
+	m.request += int64(n) * hists * histEncoded
+	m.limit += int64(n) * hists * histEncoded
+	return m
 }
 
 // recordHists bounds the histograms of one segment's record: every
