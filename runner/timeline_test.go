@@ -106,7 +106,7 @@ func runOnTimeline(t *testing.T, s *scenario.Scenario, seg engine.Segment, tl *T
 func TestTimelineWaitsForT0(t *testing.T) {
 	t.Parallel()
 	s := timelineScenario(scenario.Variant{Name: "cold"}, scenario.Variant{Name: "cold2"})
-	const slot = 300 * time.Millisecond
+	const slot = time.Second // opening a noop driver takes a few ms; a loaded machine, -race, far more
 	// Without a monotonic reading, as a --start-at parsed from a flag.
 	tl := NewTimeline(time.Now().Add(200*time.Millisecond).Round(0), s, slot)
 	rec, o, runErr, err := runOnTimeline(t, s, engine.Segment{Index: 1, Count: 2}, tl, 0)
