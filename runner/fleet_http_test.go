@@ -44,9 +44,10 @@ func (c *clientConns) between(from, to time.Time) int {
 }
 
 // target.instances: 3 on the HTTP target is three Transports, each with
-// connections of its own: requests striped over them, spaced so that no
-// Transport ever needs a second connection, open exactly one each, three
-// in all, where one Transport would reuse one. A warm variant's warm-up
+// connections of its own: requests striped over them, each Transport held
+// to one connection (max_conns: 1, so that a stalled machine queues a
+// request rather than opening a second), open exactly one each, three in
+// all, where one Transport would reuse one. A warm variant's warm-up
 // warms every instance: its window opens none.
 func TestFleetOfHTTPTransports(t *testing.T) {
 	t.Parallel()
@@ -56,12 +57,12 @@ func TestFleetOfHTTPTransports(t *testing.T) {
 	const n = 3
 	s := &scenario.Scenario{
 		Name: "fleet",
-		Target: scenario.NewTarget(http.Name, &http.Config{BaseURL: srv.URL,
+		Target: scenario.NewTarget(http.Name, &http.Config{BaseURL: srv.URL, MaxConns: 1,
 			Requests: []http.Request{{Name: "x", Path: "/"}}}),
-		// 30/s: each instance gets a request every 100 ms, long after its
-		// previous one returned its connection.
+		// 30/s: each instance gets a request every 100 ms; VUs to spare,
+		// so that a stall drops none.
 		Load: scenario.LoadConfig{Executor: scenario.ConstantArrivalRate, Rate: 30, Duration: units.Duration(600 * time.Millisecond),
-			TimeUnit: units.Duration(time.Second), PreAllocatedVUs: n, MaxVUs: n,
+			TimeUnit: units.Duration(time.Second), PreAllocatedVUs: 4 * n, MaxVUs: 4 * n,
 			GracefulStop: units.Duration(time.Second)},
 		Variants: []scenario.Variant{{Name: "cold"},
 			{Name: "warm", Warmup: &scenario.Warmup{Rate: 30, Duration: units.Duration(300 * time.Millisecond)}}},
