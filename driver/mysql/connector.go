@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	pdriver "github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/vuctx"
 )
 
 // stats are the driver's own counters, updated with atomics from any
@@ -123,14 +123,15 @@ func (c *connector) Driver() driver.Driver { return c.inner.Driver() }
 // connections it opened, so that with the iterations' they add up to
 // conns_opened.
 func (c *connector) charge(ctx context.Context, tm *connTiming, total time.Duration, opened bool) {
-	t, _ := ctx.Value(traceKey{}).(*pdriver.Trace)
-	if t == nil {
+	vc := vuctx.From[struct{}](ctx)
+	if vc == nil {
 		if opened {
 			c.st.poolConnects.Add(1)
 			c.st.poolConnectNS.Add(int64(total))
 		}
 		return
 	}
+	t := vc.Trace
 	t.Connecting += total
 	t.DNS += tm.dns
 	t.Dial += tm.dial

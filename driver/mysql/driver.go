@@ -17,6 +17,7 @@ import (
 	pdriver "github.com/poolload/poolload/driver"
 
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/driver/vuctx"
 )
 
 // Driver is one variant run's view of the target: a fresh *sql.DB (the pool
@@ -32,7 +33,7 @@ type Driver struct {
 
 	acquireTimeout time.Duration
 	queryTimeout   time.Duration
-	slots          vuSlots
+	slots          vuctx.Slots[struct{}] // the connector finds the trace through them
 
 	baseline int64             // server Threads_connected with no pool connection
 	facts    map[string]string // read once at Open, for Describe

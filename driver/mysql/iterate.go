@@ -9,13 +9,14 @@ import (
 	pdriver "github.com/poolload/poolload/driver"
 
 	"github.com/poolload/poolload/driver/mysqlserver"
+	"github.com/poolload/poolload/driver/vuctx"
 )
 
 // Iterate runs one operation: acquire a connection (blocked, with any setup
 // charged as connecting), run its statements (wait, receiving), hold the
 // connection if asked, release it. Errors end the iteration with a class.
 func (d *Driver) Iterate(ctx context.Context, t *pdriver.Trace) {
-	vc := d.slots.context(ctx, t, d.work.maxArgs)
+	vc := d.slots.Context(ctx, t, d.work.maxArgs)
 	o := d.work.pick()
 	conn := d.acquire(ctx, vc, t)
 	if conn == nil {
@@ -23,13 +24,13 @@ func (d *Driver) Iterate(ctx context.Context, t *pdriver.Trace) {
 	}
 	defer conn.Close() // back to the pool
 	if o.tx {
-		d.runTx(ctx, conn, o, vc.args, t)
+		d.runTx(ctx, conn, o, vc.Args, t)
 	} else {
-		d.run(ctx, conn, &o.stmts[0], vc.args, t)
+		d.run(ctx, conn, &o.stmts[0], vc.Args, t)
 	}
 	if o.hold > 0 && t.Class == pdriver.ClassNone {
 		t.SetPhase(pdriver.PhaseRunning)
-		if !vc.sleep(ctx, o.hold) {
+		if !vc.Sleep(ctx, o.hold) {
 			t.Fail(pdriver.ClassInterrupted, ctx.Err())
 		}
 	}
@@ -38,7 +39,7 @@ func (d *Driver) Iterate(ctx context.Context, t *pdriver.Trace) {
 // acquire takes a connection from the pool within acquire_timeout. The
 // context carries the trace so that a connection dialled for this call is
 // charged to it.
-func (d *Driver) acquire(ctx context.Context, vc *vuCtx, t *pdriver.Trace) *sql.Conn {
+func (d *Driver) acquire(ctx context.Context, vc *vuctx.Ctx[struct{}], t *pdriver.Trace) *sql.Conn {
 	t.SetPhase(pdriver.PhaseBlocked)
 	actx, cancel := context.WithTimeout(vc, d.acquireTimeout)
 	start := time.Now()

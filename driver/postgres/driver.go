@@ -15,6 +15,7 @@ import (
 
 	pdriver "github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/pgserver"
+	"github.com/poolload/poolload/driver/vuctx"
 )
 
 // Driver is one variant run's view of the target: a fresh pool (pgxpool
@@ -31,7 +32,7 @@ type Driver struct {
 
 	acquireTimeout time.Duration
 	queryTimeout   time.Duration
-	slots          vuSlots
+	slots          vuctx.Slots[gate] // the tracer finds the acquiring VU's gate through them
 
 	baseline float64           // the load's backends before this pool connected
 	facts    map[string]string // read once at Open, for Describe

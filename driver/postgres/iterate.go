@@ -6,6 +6,7 @@ import (
 
 	pdriver "github.com/poolload/poolload/driver"
 	"github.com/poolload/poolload/driver/pgserver"
+	"github.com/poolload/poolload/driver/vuctx"
 )
 
 // Iterate runs one operation: acquire a connection (blocked, with any
@@ -13,17 +14,17 @@ import (
 // hold the connection if asked, release it. Errors end the iteration
 // with a class.
 func (d *Driver) Iterate(ctx context.Context, t *pdriver.Trace) {
-	vc := d.slots.context(ctx, t, d.work.maxArgs)
+	vc := d.slots.Context(ctx, t, d.work.maxArgs)
 	o := d.work.pick()
 	s, ok := d.acquireFor(ctx, vc, t)
 	if !ok {
 		return
 	}
 	if o.tx {
-		if !d.runTx(ctx, s, o, vc.args, t) {
+		if !d.runTx(ctx, s, o, vc.Args, t) {
 			return // kept (leaked) or discarded
 		}
-	} else if !d.run(ctx, s, &o.stmts[0], vc.args, t) {
+	} else if !d.run(ctx, s, &o.stmts[0], vc.Args, t) {
 		// A statement cut short may leave the connection mid-protocol;
 		// each pool checks that on release and closes it if so.
 		s.release()
@@ -31,7 +32,7 @@ func (d *Driver) Iterate(ctx context.Context, t *pdriver.Trace) {
 	}
 	if o.hold > 0 {
 		t.SetPhase(pdriver.PhaseRunning)
-		if !vc.sleep(ctx, o.hold) {
+		if !vc.Sleep(ctx, o.hold) {
 			t.Fail(pdriver.ClassInterrupted, ctx.Err())
 		}
 	}
@@ -41,14 +42,14 @@ func (d *Driver) Iterate(ctx context.Context, t *pdriver.Trace) {
 // acquireFor takes a connection from the pool within acquire_timeout.
 // The VU's gate is open meanwhile, so that a connection set up for this
 // call is charged to it.
-func (d *Driver) acquireFor(ctx context.Context, vc *vuCtx, t *pdriver.Trace) (session, bool) {
+func (d *Driver) acquireFor(ctx context.Context, vc *vuctx.Ctx[gate], t *pdriver.Trace) (session, bool) {
 	t.SetPhase(pdriver.PhaseBlocked)
 	actx, cancel := context.WithTimeout(vc, d.acquireTimeout)
-	vc.gate.begin(t)
+	vc.State.begin(t)
 	start := time.Now()
 	s, err := d.acquire(actx)
 	t.Blocked = time.Since(start)
-	vc.gate.end()
+	vc.State.end()
 	expired := actx.Err() == context.DeadlineExceeded
 	cancel()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	pdriver "github.com/poolload/poolload/driver"
+	"github.com/poolload/poolload/driver/vuctx"
 )
 
 // stats are the driver's own counters, updated with atomics from any
@@ -86,10 +87,6 @@ func (g *gate) charge(gen uint64, tm *connTiming, total time.Duration) bool {
 	return true
 }
 
-// gateKey finds the acquiring VU's gate in the context pgx hands to the
-// connect tracer and the dial functions.
-type gateKey struct{}
-
 // timingKey carries a *connTiming from the connect tracer to the dial
 // functions of the same setup.
 type timingKey struct{}
@@ -119,9 +116,11 @@ type tracer struct {
 // TraceConnectStart implements pgx.ConnectTracer.
 func (tr *tracer) TraceConnectStart(ctx context.Context, _ pgx.TraceConnectStartData) context.Context {
 	tm := &connTiming{start: time.Now()}
-	if g, ok := ctx.Value(gateKey{}).(*gate); ok {
-		if gen, open := g.current(); open {
-			tm.g, tm.gen = g, gen
+	// The acquiring VU's gate, in the context pgx hands to the tracer
+	// (none for a setup the pool started on its own).
+	if vc := vuctx.From[gate](ctx); vc != nil {
+		if gen, open := vc.State.current(); open {
+			tm.g, tm.gen = &vc.State, gen
 		}
 	}
 	return context.WithValue(ctx, timingKey{}, tm)
