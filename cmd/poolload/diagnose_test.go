@@ -104,8 +104,9 @@ output: {interval: 500ms}
 	if !strings.Contains(f.Recommendation, "set pre_allocated_vus to 12 (200/s × 38.") {
 		t.Errorf("recommendation %q: want 12 VUs from 200/s × 38 ms × 1.5", f.Recommendation)
 	}
-	if healthy := runSummary(t, "vus", fmt.Sprintf(sc, 20)); len(healthy.Findings) != 0 {
-		t.Errorf("20 VUs: want no finding, got %+v", healthy.Findings)
+	// The host's own findings (steal, a busy CPU) are about the machine.
+	if healthy := runSummary(t, "vus", fmt.Sprintf(sc, 20)); len(targetOnly(healthy.Findings)) != 0 {
+		t.Errorf("20 VUs: want no finding about the target, got %+v", healthy.Findings)
 	}
 }
 
