@@ -134,10 +134,21 @@ func TestHostCPUBusyRealRun(t *testing.T) {
 		hogs = append(hogs, c)
 	}
 	rec, _, _ := hostRun(t, hostNoop)
-	busy, steal, self := median(rec, record.HostBusyPct), median(rec, record.HostStealPct), median(rec, record.HarnessCPUCores)
-	if !(busy+steal >= 85) || busy+steal > 100.01 || !(steal >= 0) {
-		t.Errorf("host busy %v%% + steal %v%% (medians) with a process spinning on each of %d CPUs", busy, steal, runtime.NumCPU())
+	// Per interval, the CPU busy and the CPU stolen share the host's time:
+	// their sum is at most all of it, and with every CPU spinning, most.
+	var sums []float64
+	for i, r := range rec.Rows {
+		busy, steal := r.Values[record.HostBusyPct], r.Values[record.HostStealPct]
+		if busy+steal > 100.01 || !(steal >= 0) {
+			t.Errorf("interval %d: host busy %v%% + steal %v%%: more than the host's time", i+1, busy, steal)
+		}
+		sums = append(sums, busy+steal)
 	}
+	slices.Sort(sums)
+	if len(sums) == 0 || !(sums[len(sums)/2] >= 85) {
+		t.Errorf("host busy + steal per interval %v with a process spinning on each of %d CPUs: want a median of 85%% or more", sums, runtime.NumCPU())
+	}
+	self := median(rec, record.HarnessCPUCores)
 	if !(self < 0.5) {
 		t.Errorf("harness_cpu_cores median %v: the spinning processes are not poolload", self)
 	}
